@@ -1,0 +1,31 @@
+// Entry point of the `tiered` command: builds the commander program from the registered
+// subcommands and runs it. Usage errors (unknown command, bad flag, bad value) exit 2.
+import { CommanderError } from 'commander';
+import { buildProgram } from './commands/program.js';
+import { ConfigError } from '../sdk/errors.js';
+import { UsageError } from './errors.js';
+
+const program = buildProgram();
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+    return 2; // commander already printed the message and usage
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`tiered: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`tiered: ${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`tiered: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,32 @@
+// The `tiered` program: global options plus every registered subcommand. Each component's
+// command lives in its own file here and is added to `registrars` below.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerConfigCommand } from './config.js';
+
+export type Registrar = (program: Command) => void;
+
+const registrars: Registrar[] = [
+  registerConfigCommand,
+];
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tiered')
+    .description('Tiered: load balancer + CDN edge, smart clients, cache tier and offline jobs for existing web apps')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run tiered --help for usage)')
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  // An unknown subcommand prints usage and exits 2 (commander's default for it is 1).
+  program.on('command:*', (operands: string[]) => {
+    program.error(`unknown command '${operands[0]}'`, { exitCode: 2, code: 'commander.unknownCommand' });
+  });
+  for (const register of registrars) register(program);
+  for (const command of program.commands) command.exitOverride().showHelpAfterError(true);
+  return program;
+}

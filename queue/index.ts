@@ -1,0 +1,2 @@
+// Public API of tiered/queue.
+export {};

@@ -1,0 +1,1 @@
+export { createLogger, setRootLogger, type Logger } from './logger.js';
