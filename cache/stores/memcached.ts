@@ -1,0 +1,72 @@
+// memcached adapter (memjs, binary protocol) with a ketama consistent-hash ring plugged in
+// through memjs's `getServer` hook, so adding a server remaps about 1/n of the keys.
+// memjs failover is off on purpose: sending a dead node's keys to its neighbour would leave
+// stale copies there when the node comes back; the breaker above degrades instead.
+import memjs from 'memjs';
+import { createLogger } from '../../sdk/log/logger.js';
+import { StoreDownError, ValueTooLargeError } from '../errors.js';
+import { ttlSeconds, type CacheStore } from '../store.js';
+import { buildRing } from './ring.js';
+
+export interface MemcachedStoreOptions {
+  /** `host:port` of every memcached server, in ring order (order does not change placement). */
+  servers: readonly string[];
+  /** Item limit in bytes (memcached `-I`, 1 MiB by default, minus room for key and header). */
+  maxItemSize?: number;
+  /** Per-operation timeout in ms (default 500). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_MAX_ITEM = 1024 * 1024 - 1024;
+
+export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore {
+  const log = createLogger('cache');
+  const timeout = (options.timeoutMs ?? 500) / 1000;
+  const client = memjs.Client.create(options.servers.join(','), {
+    retries: 1,
+    timeout,
+    conntimeout: timeout * 2,
+    keepAlive: true,
+    failover: false,
+    logger: { log: (...args: unknown[]) => log.debug({ memjs: args.map(String).join(' ') }, 'memjs') },
+  });
+  const ring = buildRing(options.servers);
+  // memjs uses the returned value as an index into client.servers (its .d.ts says string).
+  (client as unknown as { getServer: (key: string) => number }).getServer = (key) => ring.locate(key);
+  const maxItemSize = options.maxItemSize ?? DEFAULT_MAX_ITEM;
+  const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (error) {
+      throw new StoreDownError('memcached', error);
+    }
+  };
+  const checkSize = (key: string, value: Buffer) => {
+    if (value.length > maxItemSize) throw new ValueTooLargeError(key, value.length, maxItemSize, 'memcached');
+  };
+  const get = (key: string) => wrap(async () => (await client.get(key)).value ?? undefined);
+  return {
+    kind: 'memcached',
+    maxItemSize,
+    get,
+    getMulti: (keys) => Promise.all(keys.map(get)),
+    async set(key, value, ttlMs) {
+      checkSize(key, value);
+      await wrap(() => client.set(key, value, { expires: ttlSeconds(ttlMs) }));
+    },
+    async add(key, value, ttlMs) {
+      checkSize(key, value);
+      return wrap(async () => (await client.add(key, value, { expires: ttlSeconds(ttlMs) })) === true);
+    },
+    delete: (key) => wrap(async () => (await client.delete(key)) === true),
+    incr: (key, initial) =>
+      wrap(async () => {
+        const { value } = await client.increment(key, 1, { initial });
+        if (typeof value !== 'number') throw new Error(`increment of ${key} returned no value`);
+        return value;
+      }),
+    async close() {
+      client.close();
+    },
+  };
+}
