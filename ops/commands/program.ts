@@ -3,11 +3,13 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerConfigCommand } from './config.js';
+import { registerStackCommand } from './stack.js';
 
 export type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [
   registerConfigCommand,
+  registerStackCommand,
 ];
 
 export function packageVersion(): string {

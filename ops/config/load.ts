@@ -9,7 +9,7 @@ import { tieredConfigSchema, type TieredConfig } from './schema.js';
 
 /** Validates an already-parsed config object. */
 export function parseConfig(raw: unknown, source?: string): TieredConfig {
-  const result = tieredConfigSchema.safeParse(raw ?? {});
+  const result = tieredConfigSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) throw new ConfigError(formatIssues(result.error), source);
   return result.data;
 }

@@ -5,7 +5,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { requireBinary } from './binaries.js';
 import { LOOPBACK } from './net.js';
-import { isAlive, runCommand, stopPid, type RunAs } from './processes.js';
+import { isAlive, runCommand, stopPid, waitForExit, type RunAs } from './processes.js';
 import { chownTree, postgresRunAs } from './run-as.js';
 
 export interface PostgresServerState {
@@ -131,6 +131,8 @@ export async function stopPostgres(s: PostgresServerState, signal?: NodeJS.Signa
     return;
   }
   await pgCtl(s, ['-m', 'fast', '-w', '-t', '60', 'stop'], postgresRunAs()).catch(() => stopPid(pid, 'SIGINT'));
+  // pg_ctl returns once postmaster.pid is gone, a moment before the postmaster itself exits.
+  if (!(await waitForExit(pid))) await stopPid(pid, 'SIGKILL');
 }
 
 export async function promoteReplica(s: PostgresServerState): Promise<void> {

@@ -1,7 +1,7 @@
 // Starting server processes detached (they outlive the CLI that started them) with their
 // output in a log file, and stopping them by pid.
 import { spawn, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 
 export interface RunAs {
   uid: number;
@@ -46,14 +46,30 @@ export function runCommand(binary: string, args: string[], options: { runAs?: Ru
   });
 }
 
+/** True while the process runs (a zombie waiting to be reaped counts as gone). */
 export function isAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Waits (up to `timeoutMs`) for a process to be gone. */
+export async function waitForExit(pid: number | undefined, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 /** Sends `signal`, waits for the process to exit, SIGKILLs it after `graceMs`. */

@@ -63,7 +63,7 @@ export const url = (...protocols: string[]) =>
     }
   }).transform((value) => value as string);
 
-/** One line per problem: `gateway.backends[0].servers[1].address: expected host:port, got "x"`. */
+/** One line per problem (parse with `{ reportInput: true }` so values can be shown): `gateway.backends[0].servers[1].address: expected host:port, got "x"`. */
 export function formatIssues(error: z.ZodError, prefix: (string | number)[] = []): string[] {
   return error.issues.map((issue) => `${formatPath([...prefix, ...(issue.path as (string | number)[])])}: ${describeIssue(issue)}`);
 }
@@ -87,6 +87,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `expected one of ${anyIssue.values.map((v: unknown) => JSON.stringify(v)).join(', ')}, got ${shown(anyIssue.input)}`;
   }
   if (issue.code === 'unrecognized_keys') return `unknown field(s) ${anyIssue.keys.join(', ')}`;
-  if (issue.code === 'invalid_union' && anyIssue.input !== undefined) return `${issue.message}, got ${shown(anyIssue.input)}`;
+  if (anyIssue.input !== undefined && !/\bgot\b/.test(issue.message)) return `${issue.message}, got ${shown(anyIssue.input)}`;
   return issue.message;
 }
