@@ -4,12 +4,14 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerConfigCommand } from './config.js';
 import { registerStackCommand } from './stack.js';
+import { registerDoctorCommand } from './doctor.js';
 
 export type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [
   registerConfigCommand,
   registerStackCommand,
+  registerDoctorCommand,
 ];
 
 export function packageVersion(): string {
@@ -26,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // An unknown subcommand prints usage and exits 2 (commander's default for it is 1).
   program.on('command:*', (operands: string[]) => {
+    program.outputHelp({ error: true });
     program.error(`unknown command '${operands[0]}'`, { exitCode: 2, code: 'commander.unknownCommand' });
   });
   for (const register of registrars) register(program);

@@ -54,3 +54,9 @@ test('defaults are filled and env values land in the resolved config', () => {
 test('YAML syntax errors are config errors, not crashes', () => {
   assert.throws(() => parseConfigText('a: [1, 2\n', 't.yaml', {}), ConfigError);
 });
+
+test('comment lines are not interpolated', () => {
+  const { text, missing } = interpolateEnv('# use ${VAR} here\na: ${A:-1}', {});
+  assert.deepEqual(missing, []);
+  assert.equal(text, '# use ${VAR} here\na: 1');
+});

@@ -1,0 +1,49 @@
+// The `tiered` command as a user runs it (bin/tiered.js through tsx): help, version,
+// usage errors exit 2, config check names every bad field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tiered = (...args: string[]) =>
+  spawnSync(process.execPath, ['bin/tiered.js', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, TIERED_FROM_SOURCE: '1' } });
+
+test('--help and --version exit 0', () => {
+  const help = tiered('--help');
+  assert.equal(help.status, 0);
+  for (const command of ['config', 'stack', 'doctor']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+  const version = tiered('--version');
+  assert.equal(version.status, 0);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+});
+
+test('an unknown command or a bad flag prints usage and exits 2', () => {
+  const unknown = tiered('frobnicate');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+  assert.match(unknown.stderr, /Usage: tiered/);
+  const badFlag = tiered('stack', 'up', '--bogus');
+  assert.equal(badFlag.status, 2);
+  assert.match(badFlag.stderr, /unknown option '--bogus'/);
+  const badValue = tiered('stack', 'up', '--memcached', 'lots');
+  assert.equal(badValue.status, 2);
+  assert.match(badValue.stderr, /--memcached expects a whole number/);
+});
+
+test('config check on a bad file exits 2 and names each bad field', () => {
+  const result = tiered('config', 'check', '-c', 'ops/testdata/bad.yaml');
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /stack\.redis\.port: expected number, got "six-three-seven-nine"/);
+  assert.match(result.stderr, /stack\.memcached\.count: .*got 99/);
+  assert.match(result.stderr, /telemetry\.exporter: expected one of .* got "zipkin"/);
+  assert.match(result.stderr, /telemetry\.prometheus\.listen: expected host:port, got "localhost"/);
+});
+
+test('config check on a missing file exits 2; on a good file prints the resolved config', () => {
+  assert.equal(tiered('config', 'check', '-c', 'does-not-exist.yaml').status, 2);
+  const ok = tiered('config', 'check', '-c', 'tiered.example.yaml', '--json');
+  assert.equal(ok.status, 0, ok.stderr);
+  const resolved = JSON.parse(ok.stdout);
+  assert.equal(typeof resolved, 'object');
+});
