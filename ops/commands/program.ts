@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { registerConfigCommand } from './config.js';
 import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerUpCommand } from './up.js';
 
 export type Registrar = (program: Command) => void;
 
@@ -12,6 +13,7 @@ const registrars: Registrar[] = [
   registerConfigCommand,
   registerStackCommand,
   registerDoctorCommand,
+  registerUpCommand,
 ];
 
 export function packageVersion(): string {
