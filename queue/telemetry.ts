@@ -1,0 +1,50 @@
+// Metrics and traces through @opentelemetry/api only (ops/ starts the SDK). The enqueuing
+// request's trace context travels in BullMQ's own `opts.telemetry.metadata` field (W3C
+// traceparent), so the job's span is a child of the request that caused it.
+import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+
+const meter = metrics.getMeter('tiered.queue');
+export const tracer = trace.getTracer('tiered.queue');
+
+export const queueMetrics = {
+  enqueued: meter.createCounter('tiered.queue.jobs.enqueued', { description: 'jobs enqueued' }),
+  rejected: meter.createCounter('tiered.queue.jobs.rejected', { description: 'enqueues refused (invalid payload, Redis down)' }),
+  wait: meter.createHistogram('tiered.queue.job.wait', { unit: 'ms', description: 'time from enqueue (or due time) to start' }),
+  run: meter.createHistogram('tiered.queue.job.run', { unit: 'ms', description: 'handler run time per attempt' }),
+  retries: meter.createCounter('tiered.queue.jobs.retried', { description: 'failed attempts that will be retried' }),
+  deadLetters: meter.createCounter('tiered.queue.jobs.dead', { description: 'jobs that failed for good (dead letters)' }),
+  completed: meter.createCounter('tiered.queue.jobs.completed', { description: 'jobs completed' }),
+};
+
+/** Serialises the active trace context for `opts.telemetry.metadata`; undefined without a span. */
+export function traceMetadata(active: Context = context.active()): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(active, carrier);
+  return Object.keys(carrier).length ? JSON.stringify(carrier) : undefined;
+}
+
+export function contextFromMetadata(metadata: string | undefined): Context {
+  if (!metadata) return ROOT_CONTEXT;
+  try {
+    return propagation.extract(ROOT_CONTEXT, JSON.parse(metadata) as Record<string, string>);
+  } catch {
+    return ROOT_CONTEXT;
+  }
+}
+
+/** Runs `fn` inside a span, recording an exception and error status when it throws. */
+export async function inSpan<T>(name: string, kind: SpanKind, parent: Context, attributes: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { kind, attributes }, parent, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+export { SpanKind };

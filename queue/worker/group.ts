@@ -1,0 +1,99 @@
+// A worker process's consumers: one BullMQ Worker per job definition, sharing one connection
+// that reconnects forever. Start-up checks Redis (noeviction required, AOF warned about).
+// close(grace) stops fetching, lets active jobs finish within the grace period, then hands the
+// rest back to the queue so another worker starts them at once.
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createLogger } from '../../sdk/log/logger.js';
+import type { Retention } from '../config.js';
+import type { JobDefinition } from '../job/define.js';
+import { keepJobs } from '../producer.js';
+import { checkRedis } from '../redis/check.js';
+import { workerConnection } from '../redis/connection.js';
+import { queueMetrics } from '../telemetry.js';
+import { jobProcessor, SHUTDOWN } from './processor.js';
+
+const log = createLogger('queue');
+
+export interface WorkerGroupOptions {
+  redis: string;
+  prefix?: string;
+  jobs: JobDefinition[];
+  /** Overrides every job's own concurrency. */
+  concurrency?: number;
+  lockDuration?: number;
+  stalledInterval?: number;
+  maxStalledCount?: number;
+  completed?: Retention;
+  deadLetters?: Retention;
+  /** Skip the noeviction check (tests of the check itself). */
+  skipRedisCheck?: boolean;
+}
+
+export interface CloseReport {
+  /** Jobs still running when the grace period ended, put back in their queue. */
+  handedBack: number;
+}
+
+export class WorkerGroup {
+  readonly workers: Worker[];
+  private readonly connection: Redis;
+  private handedBack = 0;
+
+  private constructor(connection: Redis, workers: Worker[]) {
+    this.connection = connection;
+    this.workers = workers;
+  }
+
+  /** Waits for Redis (as long as it takes), checks it, then starts consuming. */
+  static async start(options: WorkerGroupOptions): Promise<WorkerGroup> {
+    if (options.jobs.length === 0) throw new TypeError('a worker needs at least one job definition');
+    const connection = workerConnection(options.redis);
+    connection.on('reconnecting', () => log.warn('redis connection lost; reconnecting'));
+    connection.on('ready', () => log.info('redis connection ready'));
+    if (!options.skipRedisCheck) {
+      for (const warning of await checkRedis(connection)) log.warn(warning);
+    }
+    const group = new WorkerGroup(connection, []);
+    for (const def of options.jobs) group.workers.push(group.consumer(def, options));
+    return group;
+  }
+
+  private consumer(def: JobDefinition, options: WorkerGroupOptions): Worker {
+    const worker = new Worker(def.name, jobProcessor(def, { onHandedBack: () => { this.handedBack += 1; } }), {
+      connection: this.connection,
+      prefix: options.prefix ?? 'tiered',
+      concurrency: options.concurrency ?? def.concurrency,
+      limiter: def.rateLimit,
+      lockDuration: options.lockDuration ?? 30_000,
+      stalledInterval: options.stalledInterval ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 1,
+      removeOnComplete: keepJobs(options.completed ?? { count: 1_000, age: 86_400_000 }),
+      removeOnFail: keepJobs(options.deadLetters ?? { count: 10_000, age: 30 * 86_400_000 }),
+    });
+    worker.on('completed', () => queueMetrics.completed.add(1, { job: def.name }));
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (!job) return;
+      const dead = error instanceof UnrecoverableError || error?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (dead) queueMetrics.deadLetters.add(1, { job: def.name });
+      else queueMetrics.retries.add(1, { job: def.name });
+      log[dead ? 'error' : 'warn']({ job: def.name, id: job.id, attempt: job.attemptsMade, err: error?.message }, dead ? 'job failed for good (dead letter)' : 'job attempt failed; will retry');
+    });
+    worker.on('stalled', (id: string) => log.warn({ job: def.name, id }, 'stalled job moved back to wait'));
+    worker.on('error', (error: Error) => log.debug({ job: def.name, err: error.message }, 'worker error'));
+    return worker;
+  }
+
+  /** Graceful stop: no new jobs; active ones get `graceMs` to finish, then are handed back. */
+  async close(graceMs = 30_000): Promise<CloseReport> {
+    const drained = Promise.all(this.workers.map((w) => w.pause(false).catch(() => {}))).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), graceMs); });
+    const finished = await Promise.race([drained, expired]);
+    clearTimeout(timer);
+    if (!finished) for (const w of this.workers) w.cancelAllJobs(SHUTDOWN);
+    await Promise.all(this.workers.map((w) => w.close().catch(() => {})));
+    this.connection.disconnect();
+    return { handedBack: this.handedBack };
+  }
+}
