@@ -1,7 +1,7 @@
 // The `tiered` program: global options plus every registered subcommand. Each component's
 // command lives in its own file here and is added to `registrars` below.
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../package-root.js';
 import { registerConfigCommand } from './config.js';
 import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
@@ -15,11 +15,6 @@ const registrars: Registrar[] = [
   registerDoctorCommand,
   registerUpCommand,
 ];
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(): Command {
   const program = new Command('tiered')
