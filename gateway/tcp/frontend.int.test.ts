@@ -1,0 +1,274 @@
+// TCP mode against real sockets: small TCP servers started by the test stand in for backends.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { startTcpGateway, type TcpGateway } from './gateway.js';
+import type { TcpGatewayInput } from './config.js';
+import { decodeProxyV2 } from './proxy-protocol.js';
+
+interface Backend {
+  server: Server;
+  address: string;
+  sockets: Set<Socket>;
+  received: Buffer[];
+  close(): Promise<void>;
+}
+
+/** An echo server that prefixes each reply with its name. */
+async function echoServer(name: string, onConnect?: (socket: Socket) => void): Promise<Backend> {
+  const sockets = new Set<Socket>();
+  const received: Buffer[] = [];
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onConnect?.(socket);
+    socket.on('data', (data) => {
+      received.push(data);
+      socket.write(`${name}:${data.toString()}`);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  return {
+    server, sockets, received, address: `127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+async function freeAddress(): Promise<string> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return `127.0.0.1:${port}`;
+}
+
+function dial(gateway: TcpGateway, frontend = 'fe'): Promise<Socket> {
+  const { port } = gateway.frontends.get(frontend)!.address;
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.on('error', () => {});
+  return once(socket, 'connect').then(() => socket);
+}
+
+/** Sends one line and resolves with the first reply (or null when the connection closes). */
+function ask(socket: Socket, text: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const onData = (data: Buffer) => {
+      socket.off('close', onClose);
+      resolve(data.toString());
+    };
+    const onClose = () => {
+      socket.off('data', onData);
+      resolve(null);
+    };
+    socket.once('data', onData);
+    socket.once('close', onClose);
+    socket.write(text);
+  });
+}
+
+function closed(socket: Socket): Promise<void> {
+  return socket.destroyed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+async function gatewayWith(input: TcpGatewayInput): Promise<TcpGateway> {
+  const gateway = await startTcpGateway(input);
+  cleanups.push(() => gateway.stop());
+  return gateway;
+}
+
+async function backends(...names: string[]): Promise<Backend[]> {
+  const list = await Promise.all(names.map((n) => echoServer(n)));
+  for (const b of list) cleanups.push(() => b.close());
+  return list;
+}
+
+describe('tcp frontend', () => {
+  test('relays bytes both ways and counts them', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'a', address: a.address }] }],
+    });
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'hello'), 'a:hello');
+    const big = 'x'.repeat(1024 * 1024);
+    let echoed = 0;
+    client.on('data', (d) => (echoed += d.length));
+    client.write(big);
+    while (echoed < big.length + 2) await new Promise((r) => setTimeout(r, 20));
+    client.end();
+    await closed(client);
+    await new Promise((r) => setTimeout(r, 50));
+    const server = gateway.stats().backends[0].servers[0];
+    assert.equal(server.sessions, 1);
+    assert.equal(server.bytesIn, 5 + big.length);
+    assert.ok(server.bytesOut >= 7 + big.length, `bytesOut ${server.bytesOut}`);
+    assert.equal(server.inFlight, 0);
+  });
+
+  test('leastconn spreads concurrent sessions evenly', async () => {
+    const list = await backends('a', 'b', 'c');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: list.map((b, i) => ({ name: `s${i}`, address: b.address })) }],
+    });
+    const clients = await Promise.all(Array.from({ length: 9 }, () => dial(gateway)));
+    const replies = await Promise.all(clients.map((c) => ask(c, 'x')));
+    const counts = new Map<string, number>();
+    for (const reply of replies) counts.set(reply!.split(':')[0], (counts.get(reply!.split(':')[0]) ?? 0) + 1);
+    assert.deepEqual([...counts.values()], [3, 3, 3]);
+    for (const c of clients) c.destroy();
+  });
+
+  test('maxconn queues the next connection until a slot frees; a full queue is refused', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', maxQueue: 1, queueTimeout: '10s', servers: [{ name: 'a', address: a.address, maxconn: 1 }] }],
+    });
+    const first = await dial(gateway);
+    assert.equal(await ask(first, '1'), 'a:1');
+    const second = await dial(gateway);
+    const secondReply = ask(second, '2');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(gateway.stats().backends[0].queued, 1);
+    const third = await dial(gateway);
+    await closed(third); // queue full: closed at once
+    assert.equal(gateway.stats().backends[0].totals.queueFull, 1);
+    first.destroy();
+    assert.equal(await secondReply, 'a:2');
+    second.destroy();
+  });
+
+  test('a queued connection gives up after queueTimeout', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', queueTimeout: '150ms', servers: [{ name: 'a', address: a.address, maxconn: 1 }] }],
+    });
+    const first = await dial(gateway);
+    assert.equal(await ask(first, '1'), 'a:1');
+    const second = await dial(gateway);
+    await closed(second);
+    assert.equal(gateway.stats().backends[0].totals.queueTimeout, 1);
+    first.destroy();
+  });
+
+  test('a refused connect is retried on another server; no server at all closes the client', async () => {
+    const [b] = await backends('b');
+    const dead = await freeAddress();
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', balance: 'first', servers: [{ name: 'dead', address: dead }, { name: 'b', address: b.address }] }],
+    });
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'hi'), 'b:hi');
+    client.destroy();
+    assert.equal(gateway.stats().backends[0].servers[0].connectErrors, 1);
+
+    const lonely = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'dead', address: dead }] }],
+    });
+    const refused = await dial(lonely);
+    await closed(refused);
+  });
+
+  test('a server killed mid-session closes the client promptly', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'a', address: a.address }] }],
+    });
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'x'), 'a:x');
+    const started = Date.now();
+    for (const s of a.sockets) s.destroy();
+    await closed(client);
+    assert.ok(Date.now() - started < 3000, 'client closed within 3 s');
+  });
+
+  test('idle sessions are closed after idleTimeout', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be', idleTimeout: '200ms' }],
+      backends: [{ name: 'be', servers: [{ name: 'a', address: a.address }] }],
+    });
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'x'), 'a:x');
+    await closed(client);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(a.sockets.size, 0, 'server side closed too');
+  });
+
+  test('PROXY protocol v2 tells the server the client address', async () => {
+    const [a] = await backends('a');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be', proxyProtocol: 'v2' }],
+      backends: [{ name: 'be', servers: [{ name: 'a', address: a.address }] }],
+    });
+    const client = await dial(gateway);
+    client.write('payload');
+    await new Promise((r) => setTimeout(r, 150));
+    const data = Buffer.concat(a.received);
+    const header = decodeProxyV2(data);
+    assert.ok(header, 'a v2 header first');
+    assert.equal(header.sourceAddress, '127.0.0.1');
+    assert.equal(header.sourcePort, client.localPort);
+    assert.equal(header.destinationPort, gateway.frontends.get('fe')!.address.port);
+    assert.equal(data.subarray(header.length).toString(), 'payload');
+    client.destroy();
+  });
+
+  test('fallback backend takes new connections when no server of the first is up', async () => {
+    const [primary] = await backends('primary');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'read' }],
+      backends: [
+        { name: 'read', fallback: 'write', check: { type: 'tcp', interval: '100ms' }, servers: [{ name: 'r', address: await freeAddress() }] },
+        { name: 'write', servers: [{ name: 'p', address: primary.address }] },
+      ],
+    });
+    assert.equal(gateway.stats().backends[0].servers[0].status, 'DOWN');
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'q'), 'primary:q');
+    client.destroy();
+  });
+
+  test('a server marked DOWN with on-marked-down shutdown-sessions loses its sessions; drain takes no new ones', async () => {
+    const [a, b] = await backends('a', 'b');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{
+        name: 'be', balance: 'first', onMarkedDown: 'shutdown-sessions', check: { type: 'tcp', interval: '100ms', fall: 2, rise: 1 },
+        servers: [{ name: 'a', address: a.address }, { name: 'b', address: b.address }],
+      }],
+    });
+    const client = await dial(gateway);
+    assert.equal(await ask(client, 'x'), 'a:x');
+    a.server.close(); // stops listening; the open session stays until the gateway closes it
+    await closed(client);
+    assert.equal(gateway.stats().backends[0].servers[0].status, 'DOWN');
+    const next = await dial(gateway);
+    assert.equal(await ask(next, 'y'), 'b:y');
+    next.destroy();
+
+    assert.equal(gateway.setServer('be', 'b', { state: 'drain' }), true);
+    assert.equal(gateway.stats().backends[0].servers[1].status, 'DRAIN');
+    const refused = await dial(gateway);
+    await closed(refused);
+    assert.equal(gateway.setServer('be', 'nope', { state: 'drain' }), false);
+  });
+});

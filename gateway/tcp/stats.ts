@@ -1,0 +1,63 @@
+// The stats view of TCP backends (for /stats.json, the stats page and tests): plain data.
+import type { TcpBackendRuntime } from './backend-runtime.js';
+
+export interface TcpServerStats {
+  name: string;
+  address: string;
+  /** UP, DOWN, DRAIN or MAINT, as on HAProxy's stats page. */
+  status: 'UP' | 'DOWN' | 'DRAIN' | 'MAINT';
+  state: 'ready' | 'drain' | 'maint';
+  check: string;
+  lastChange: string;
+  weight: number;
+  backup: boolean;
+  inFlight: number;
+  maxconn: number;
+  role?: string;
+  lagBytes?: number;
+  lagSeconds?: number;
+  sessions: number;
+  connectErrors: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface TcpBackendStats {
+  name: string;
+  mode: 'tcp';
+  balance: string;
+  fallback?: string;
+  queued: number;
+  /** Servers claiming primary at once (the write port refuses while this is set). */
+  conflictingPrimaries?: string[];
+  totals: TcpBackendRuntime['totals'];
+  servers: TcpServerStats[];
+}
+
+export function backendStats(backend: TcpBackendRuntime): TcpBackendStats {
+  return {
+    name: backend.name,
+    mode: 'tcp',
+    balance: backend.config.balance,
+    fallback: backend.config.fallback,
+    queued: backend.queued,
+    conflictingPrimaries: backend.conflictingPrimaries(),
+    totals: { ...backend.totals },
+    servers: backend.servers.map((s) => ({
+      name: s.id,
+      address: s.address,
+      status: s.state === 'maint' ? 'MAINT' : !s.check.up ? 'DOWN' : s.state === 'drain' ? 'DRAIN' : 'UP',
+      state: s.state,
+      check: s.check.detail,
+      lastChange: new Date(s.check.lastChange).toISOString(),
+      weight: s.configuredWeight,
+      backup: s.backup,
+      inFlight: s.inFlight,
+      maxconn: s.maxconn,
+      role: s.check.postgres?.role,
+      lagBytes: s.check.postgres?.lagBytes,
+      lagSeconds: s.check.postgres?.lagSeconds,
+      ...s.totals,
+    })),
+  };
+}
