@@ -1,0 +1,34 @@
+// Power of two choices over peak-EWMA latency (Finagle `P2CPeakEwma`, Linkerd): draw two servers
+// by weight and keep the cheaper, cost = latency × (inFlight + 1) / weight. A server with no
+// measurement costs 0 while idle (so new and recovered servers get explored) but a large penalty
+// once it holds requests that have not answered yet (so a black hole cannot soak up traffic).
+// The latency itself decays with time (ewma.ts), so a slow server is retried now and then.
+import type { Rng } from '../random.js';
+import { drawTwo, type Candidate, type PickRequest, type Picker } from './candidate.js';
+
+export interface P2cEwmaOptions {
+  /** Cost of an unmeasured server with requests in flight, in ms (Finagle: a huge constant). */
+  penalty?: number;
+}
+
+export function ewmaCost(server: Candidate, penalty: number): number {
+  const latency = server.latency;
+  if (latency === undefined) return server.inFlight === 0 ? 0 : (penalty * server.inFlight) / server.weight;
+  return (latency * (server.inFlight + 1)) / server.weight;
+}
+
+export function pickP2cEwma<C extends Candidate>(servers: readonly C[], rng: Rng, penalty: number): C | undefined {
+  if (servers.length === 0) return undefined;
+  const [i, j] = drawTwo(servers, rng);
+  const a = servers[i];
+  const b = servers[j];
+  return ewmaCost(b, penalty) < ewmaCost(a, penalty) ? b : a;
+}
+
+export function createP2cEwmaPicker(rng: Rng, options: P2cEwmaOptions = {}): Picker {
+  const penalty = options.penalty ?? 60_000;
+  return {
+    name: 'p2c-ewma',
+    pick: <C extends Candidate>(servers: readonly C[], _request?: PickRequest) => pickP2cEwma(servers, rng, penalty),
+  };
+}

@@ -1,0 +1,49 @@
+// Peak-EWMA latency tracker (Finagle / Linkerd): an exponentially weighted moving average that
+// jumps straight up to any sample above it (so a host that turns slow is noticed at once) and
+// decays back down with time constant `decayTime` (so a host that recovers wins traffic back,
+// and a host with no recent samples is tried again). Pure: the caller passes the time.
+
+export interface PeakEwmaOptions {
+  /** Time constant of the decay in ms (Finagle: 10 s; Linkerd: 10 s). */
+  decayTime?: number;
+}
+
+export class PeakEwma {
+  private readonly tau: number;
+  private cost = 0;
+  private stamp = 0;
+  private measured = false;
+
+  constructor(options: PeakEwmaOptions = {}) {
+    this.tau = options.decayTime ?? 10_000;
+    if (!(this.tau > 0)) throw new RangeError(`decayTime must be > 0, got ${this.tau}`);
+  }
+
+  /** Record one latency sample `rtt` (ms) observed at time `now` (ms). */
+  observe(rtt: number, now: number): void {
+    if (!Number.isFinite(rtt) || rtt < 0) return;
+    if (!this.measured) {
+      this.cost = rtt;
+      this.measured = true;
+    } else if (rtt > this.cost) {
+      this.cost = rtt;
+    } else {
+      const w = Math.exp(-Math.max(0, now - this.stamp) / this.tau);
+      this.cost = this.cost * w + rtt * (1 - w);
+    }
+    this.stamp = Math.max(this.stamp, now);
+  }
+
+  /** The estimate at `now`: decays toward zero while no samples arrive. Undefined until measured. */
+  value(now: number): number | undefined {
+    if (!this.measured) return undefined;
+    return this.cost * Math.exp(-Math.max(0, now - this.stamp) / this.tau);
+  }
+
+  /** Forget all samples (a host that came back after an outage starts unmeasured). */
+  reset(): void {
+    this.cost = 0;
+    this.stamp = 0;
+    this.measured = false;
+  }
+}
