@@ -1,2 +1,14 @@
 // Public API of tiered/cache.
-export {};
+export { createCache, openStore, Cache } from './cache.js';
+export type { CacheOptions, LoadOptions, StoreSpec, Duration } from './options.js';
+export type { Loader } from './read-through.js';
+export type { CacheStore } from './store.js';
+export type { Serializer } from './envelope.js';
+export { jsonSerializer } from './envelope.js';
+export { createMemcachedStore, type MemcachedStoreOptions } from './stores/memcached.js';
+export { createRedisStore, type RedisStoreOptions } from './stores/redis.js';
+export { createMemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { buildRing, type HashRing } from './stores/ring.js';
+export {
+  CacheError, StoreDownError, ValueTooLargeError, InvalidKeyError, LoadTimeoutError, DecodeError, RelayError,
+} from './errors.js';

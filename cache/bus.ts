@@ -1,0 +1,87 @@
+// The invalidation bus: Redis pub/sub, one channel per cache namespace. Every process drops
+// its L1 copies on a message; a process skips its own messages (it already applied them).
+// Pub/sub is at-most-once, so when the subscriber connection comes back after a drop, the
+// listener is told to flush L1, and while the subscriber is down `healthy` is false so L1
+// is bypassed rather than trusted.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '../sdk/log/logger.js';
+
+export interface BusMessage {
+  keys?: string[];
+  tags?: Record<string, string>;
+}
+
+export interface BusListener {
+  onMessage(message: BusMessage): void;
+  /** The subscription was (re)established after a gap: messages may have been lost. */
+  onGap(): void;
+}
+
+export interface InvalidationBus {
+  /** Subscribed and connected: L1 may be trusted. */
+  readonly healthy: boolean;
+  /** Resolves once subscribed (or after 2 s if Redis is away; it keeps retrying). */
+  readonly ready: Promise<void>;
+  publish(message: BusMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createBus(url: string, namespace: string, listener: BusListener): InvalidationBus {
+  const log = createLogger('cache');
+  const channel = `tiered:cache:${namespace}:invalidate`;
+  const origin = randomUUID();
+  const options = { maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(50 * times, 1000) };
+  const sub = new Redis(url, options);
+  const pub = new Redis(url, options);
+  sub.on('error', (error) => log.debug({ err: error }, 'cache bus subscriber error'));
+  pub.on('error', (error) => log.debug({ err: error }, 'cache bus publisher error'));
+  let healthy = false;
+  let everReady = false;
+  sub.on('message', (_channel: string, text: string) => {
+    try {
+      const { o, ...message } = JSON.parse(text) as BusMessage & { o: string };
+      if (o !== origin) listener.onMessage(message);
+    } catch (error) {
+      log.warn({ err: error }, 'cache bus: unreadable message ignored');
+    }
+  });
+  sub.on('close', () => {
+    if (healthy) log.warn({ channel }, 'cache bus disconnected: L1 bypassed until it is back');
+    healthy = false;
+  });
+  // On every (re)connect: subscribe (idempotent; ioredis also re-subscribes on its own), and
+  // only once Redis confirms, flush L1 if this is a reconnect and trust L1 again.
+  const onReady = async () => {
+    try {
+      await sub.subscribe(channel);
+    } catch (error) {
+      log.warn({ err: error }, 'cache bus: subscribe failed, will retry on reconnect');
+      return;
+    }
+    if (everReady) {
+      listener.onGap();
+      log.info({ channel }, 'cache bus reconnected: L1 flushed');
+    }
+    everReady = true;
+    healthy = true;
+  };
+  let firstSubscribed: () => void = () => {};
+  const first = new Promise<void>((resolve) => {
+    firstSubscribed = resolve;
+    setTimeout(resolve, 2000).unref(); // Redis away at start: run without L1 until it comes
+  });
+  sub.on('ready', () => void onReady().then(() => healthy && firstSubscribed()));
+  return {
+    ready: first,
+    get healthy() {
+      return healthy && sub.status === 'ready';
+    },
+    async publish(message) {
+      await pub.publish(channel, JSON.stringify({ o: origin, ...message }));
+    },
+    async close() {
+      await Promise.allSettled([sub.quit(), pub.quit()]);
+    },
+  };
+}

@@ -1,0 +1,172 @@
+// createCache: the public face of the cache tier. Wires the store (memcached ring, Redis or
+// memory), the breaker, L1, the invalidation bus and the read-through engine, and owns
+// per-process single-flight and invalidation (delete, never update).
+import { randomUUID } from 'node:crypto';
+import { parseDuration } from '../sdk/config/units.js';
+import { createLogger } from '../sdk/log/logger.js';
+import { Breaker } from './breaker.js';
+import { createBus, type InvalidationBus } from './bus.js';
+import { decodeEntry, jsonSerializer, type Serializer } from './envelope.js';
+import { StoreDownError } from './errors.js';
+import { classify } from './freshness.js';
+import { keySpace, type KeySpace } from './keys.js';
+import { L1 } from './l1.js';
+import { createCacheMetrics, type CacheMetrics } from './metrics.js';
+import { resolveDefaults, resolveLoad, type CacheOptions, type LoadOptions, type ResolvedLoad, type StoreSpec } from './options.js';
+import { ReadThrough, type Loader } from './read-through.js';
+import type { CacheStore } from './store.js';
+import { createMemcachedStore } from './stores/memcached.js';
+import { createMemoryStore } from './stores/memory.js';
+import { createRedisStore } from './stores/redis.js';
+import { bumpTags } from './tags.js';
+
+const log = createLogger('cache');
+
+export function openStore(spec: StoreSpec): CacheStore {
+  if (spec === 'memory') return createMemoryStore();
+  if ('get' in spec && typeof spec.get === 'function') return spec as CacheStore;
+  if ('memory' in spec) return createMemoryStore(spec.memory);
+  const timeoutMs = 'timeout' in spec && spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
+  if ('memcached' in spec) return createMemcachedStore({ servers: spec.memcached, maxItemSize: spec.maxItemSize, timeoutMs });
+  if ('redis' in spec) return createRedisStore({ url: spec.redis, prefix: spec.prefix, maxItemSize: spec.maxItemSize, timeoutMs });
+  throw new TypeError('cache store: expected "memory", { memcached: [...] }, { redis: url } or a CacheStore');
+}
+
+export class Cache {
+  readonly namespace: string;
+  readonly store: CacheStore;
+  readonly id = randomUUID();
+  private readonly keys: KeySpace;
+  private readonly defaults: ResolvedLoad;
+  private readonly l1?: L1;
+  private readonly bus?: InvalidationBus;
+  private readonly breaker: Breaker;
+  private readonly metrics: CacheMetrics;
+  private readonly engine: ReadThrough;
+  private readonly flights = new Map<string, Promise<unknown>>();
+  private readonly serializer: Serializer;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+  private readonly ownsStore: boolean;
+
+  constructor(options: CacheOptions) {
+    this.namespace = options.namespace ?? 'tiered';
+    this.store = openStore(options.store);
+    this.ownsStore = this.store !== options.store;
+    this.keys = keySpace(this.namespace);
+    this.defaults = resolveDefaults(options);
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.serializer = options.serializer ?? jsonSerializer;
+    this.metrics = createCacheMetrics(this.namespace);
+    this.breaker = new Breaker(
+      { failureThreshold: 3, cooldownMs: 1000, maxCooldownMs: 30_000, ...options.breaker },
+      this.clock,
+      (mode) => {
+        this.metrics.breaker(mode);
+        log[mode === 'open' ? 'warn' : 'info']({ store: this.store.kind, mode }, `cache store breaker ${mode}`);
+      },
+    );
+    if (options.l1 !== false) {
+      this.l1 = new L1({ maxEntries: options.l1?.maxEntries ?? 10_000, ttlMs: options.l1?.ttl === undefined ? 60_000 : parseDuration(options.l1.ttl) });
+    }
+    if (options.bus) {
+      this.bus = createBus(options.bus.redis, this.namespace, {
+        onMessage: (message) => {
+          if (message.keys) this.l1?.deleteKeys(message.keys);
+          if (message.tags) this.l1?.bumpTags(message.tags);
+        },
+        onGap: () => this.l1?.clear(),
+      });
+    }
+    this.engine = new ReadThrough({
+      store: this.store, keys: this.keys, serializer: this.serializer, breaker: this.breaker, metrics: this.metrics,
+      l1: this.l1, clock: this.clock, random: this.random, beta: options.beta ?? 1, jitter: options.jitter ?? 0.1,
+      leaseTtl: options.leaseTtl === undefined ? this.defaults.hardTimeout + 2000 : parseDuration(options.leaseTtl),
+    });
+  }
+
+  /** Resolves once the bus (if any) is subscribed. */
+  async ready(): Promise<void> {
+    await this.bus?.ready;
+  }
+
+  /**
+   * The cached value, or the loader's (cached for next time). `undefined` from the loader
+   * means "not found" and is cached for negativeTtl.
+   */
+  getOrLoad<T>(key: string, loader: Loader<T>, options?: LoadOptions): Promise<T | undefined> {
+    const full = this.keys.entry(key);
+    if (this.l1 && (!this.bus || this.bus.healthy)) {
+      const entry = this.l1.get(full, this.clock());
+      if (entry) {
+        this.metrics.hit('l1');
+        return Promise.resolve(entry.value as T | undefined);
+      }
+    }
+    let flight = this.flights.get(full) as Promise<T | undefined> | undefined;
+    if (!flight) {
+      flight = this.engine.resolve(key, loader, resolveLoad(this.defaults, options)).finally(() => this.flights.delete(full));
+      this.flights.set(full, flight);
+    }
+    return flight;
+  }
+
+  /** A fresh cached value without loading (undefined on a miss, a stale value or store trouble). */
+  async peek<T>(key: string): Promise<T | undefined> {
+    const raw = await this.store.get(this.keys.entry(key)).catch(() => undefined);
+    if (!raw) return undefined;
+    const entry = decodeEntry<T>(key, raw, this.serializer);
+    return classify(entry, this.clock()) === 'fresh' ? entry.value : undefined;
+  }
+
+  /** Deletes keys everywhere (store, every L1). Voids leases first so in-flight loads cannot write back. */
+  async invalidate(keys: string | readonly string[]): Promise<void> {
+    const list = typeof keys === 'string' ? [keys] : [...keys];
+    if (list.length === 0) return;
+    const fulls = list.map((k) => this.keys.entry(k));
+    this.l1?.deleteKeys(fulls);
+    const results = await Promise.allSettled(list.map(async (key, i) => {
+      await this.store.delete(this.keys.lease(key));
+      await this.store.delete(fulls[i]);
+    }));
+    await this.publish({ keys: fulls });
+    this.metrics.invalidation('key', list.length);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason instanceof StoreDownError ? failed.reason : new StoreDownError(this.store.kind, failed.reason);
+  }
+
+  /** Makes every entry carrying one of the tags stale (one increment per tag, no scan). */
+  async invalidateTags(tags: string | readonly string[]): Promise<void> {
+    const list = typeof tags === 'string' ? [tags] : [...tags];
+    if (list.length === 0) return;
+    const versions = await bumpTags(this.store, this.keys, list, this.random);
+    this.l1?.bumpTags(versions);
+    await this.publish({ tags: versions });
+    this.metrics.invalidation('tag', list.length);
+  }
+
+  /** Records the commit-to-invalidation lag (used by the outbox relay). */
+  recordRelayLag(ms: number): void {
+    this.metrics.relayLag(ms);
+  }
+
+  /** 'closed' when the store is trusted; 'open'/'half-open' while degraded. */
+  get breakerMode(): string {
+    return this.breaker.mode;
+  }
+
+  async close(): Promise<void> {
+    await this.bus?.close();
+    if (this.ownsStore) await this.store.close();
+  }
+
+  private async publish(message: { keys?: string[]; tags?: Record<string, string> }): Promise<void> {
+    if (!this.bus) return;
+    await this.bus.publish(message);
+  }
+}
+
+export function createCache(options: CacheOptions): Cache {
+  return new Cache(options);
+}

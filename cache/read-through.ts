@@ -1,0 +1,223 @@
+// getOrLoad's engine: L2 read (value + tag versions in one round trip), freshness decision,
+// lease, load with soft/hard timeouts and grace, fill under the lease, XFetch background
+// refresh, and the degraded path (store down: the loader runs directly, still single-flight,
+// nothing is cached). The caller (cache.ts) does L1 and per-process single-flight.
+import { createLogger } from '../sdk/log/logger.js';
+import type { Breaker } from './breaker.js';
+import { decodeEntry, encodeEntry, type Entry, type Serializer } from './envelope.js';
+import { LoadTimeoutError, StoreDownError, ValueTooLargeError } from './errors.js';
+import { classify, entryTimes, jitteredTtl, shouldRefreshEarly, tagsCurrent } from './freshness.js';
+import type { KeySpace } from './keys.js';
+import type { L1 } from './l1.js';
+import { fillUnderLease, releaseLease, takeLease, type Lease } from './leases.js';
+import type { CacheMetrics } from './metrics.js';
+import type { ResolvedLoad } from './options.js';
+import type { CacheStore } from './store.js';
+import { ensureTagVersions, tagVersionsFrom } from './tags.js';
+import { race, sleep } from './timeouts.js';
+
+export type Loader<T> = () => Promise<T | undefined> | T | undefined;
+
+export interface ReadThroughDeps {
+  store: CacheStore;
+  keys: KeySpace;
+  serializer: Serializer;
+  breaker: Breaker;
+  metrics: CacheMetrics;
+  l1?: L1;
+  clock: () => number;
+  random: () => number;
+  beta: number;
+  jitter: number;
+  leaseTtl: number;
+}
+
+const log = createLogger('cache');
+const POLL_MS = [5, 10, 20, 40, 80, 100];
+
+export class ReadThrough {
+  private readonly refreshing = new Set<string>();
+  constructor(private readonly d: ReadThroughDeps) {}
+
+  /** One flight for one key (the caller guarantees one at a time per key in this process). */
+  async resolve<T>(key: string, loader: Loader<T>, o: ResolvedLoad): Promise<T | undefined> {
+    const { d } = this;
+    const full = d.keys.entry(key);
+    const epoch = d.l1?.epoch ?? 0;
+    if (!d.breaker.admit()) return this.degraded(key, loader, o);
+    let entry: Entry<T> | undefined;
+    try {
+      entry = await this.read<T>(key, full, o.tags);
+      d.breaker.success();
+    } catch (error) {
+      if (!(error instanceof StoreDownError)) throw error;
+      d.breaker.failure();
+      return this.degraded(key, loader, o);
+    }
+    const now = d.clock();
+    const state = entry ? classify(entry, now) : 'expired';
+    if (entry && state === 'fresh') {
+      d.metrics.hit('l2');
+      d.l1?.set(full, entry, now, epoch);
+      if (shouldRefreshEarly(entry, now, d.random, d.beta)) this.refreshInBackground(key, loader, o, entry);
+      return entry.value;
+    }
+    d.metrics.miss();
+    return this.loadUnderLease(key, loader, o, state === 'stale' ? entry : undefined, epoch);
+  }
+
+  /** The entry with its tags checked against their current versions; undefined if none or tag-stale. */
+  private async read<T>(key: string, full: string, tags: readonly string[]): Promise<Entry<T> | undefined> {
+    const { d } = this;
+    const [raw, ...tagRaw] = await d.store.getMulti([full, ...tags.map((t) => d.keys.tag(t))]);
+    if (!raw) return undefined;
+    let entry: Entry<T>;
+    try {
+      entry = decodeEntry<T>(key, raw, d.serializer);
+    } catch (error) {
+      log.warn({ err: error, key }, 'undecodable cache entry treated as a miss');
+      return undefined;
+    }
+    const current = tagVersionsFrom(tags, tagRaw);
+    const extra = Object.keys(entry.tags).filter((t) => !(t in current));
+    if (extra.length) Object.assign(current, tagVersionsFrom(extra, await d.store.getMulti(extra.map((t) => d.keys.tag(t)))));
+    return tagsCurrent(entry.tags, current) ? entry : undefined;
+  }
+
+  private async loadUnderLease<T>(key: string, loader: Loader<T>, o: ResolvedLoad, stale: Entry<T> | undefined, epoch: number): Promise<T | undefined> {
+    const { d } = this;
+    const full = d.keys.entry(key);
+    const leaseKey = d.keys.lease(key);
+    const deadline = d.clock() + o.hardTimeout;
+    try {
+      for (;;) {
+        const lease = await takeLease(d.store, leaseKey, this.d.leaseTtl);
+        if (lease) return await this.loadAndFill(key, loader, o, lease, stale, epoch);
+        if (stale) {
+          d.metrics.staleServed('lease-held');
+          return stale.value;
+        }
+        const started = d.clock();
+        const waited = await this.waitForHolder<T>(key, full, leaseKey, deadline);
+        if (waited.kind === 'filled') {
+          d.metrics.leaseWait('filled', d.clock() - started);
+          d.l1?.set(full, waited.entry, d.clock(), epoch);
+          return waited.entry.value;
+        }
+        if (waited.kind === 'gone') {
+          d.metrics.leaseWait('retook', d.clock() - started);
+          continue;
+        }
+        d.metrics.leaseWait('gave-up', d.clock() - started);
+        return await this.runLoader(key, loader, Math.max(1, deadline - d.clock()));
+      }
+    } catch (error) {
+      if (!(error instanceof StoreDownError)) throw error;
+      d.breaker.failure();
+      if (stale) {
+        d.metrics.staleServed('loader-error');
+        return stale.value;
+      }
+      return this.degraded(key, loader, o);
+    }
+  }
+
+  private async waitForHolder<T>(key: string, full: string, leaseKey: string, deadline: number):
+  Promise<{ kind: 'filled'; entry: Entry<T> } | { kind: 'gone' } | { kind: 'timeout' }> {
+    const { d } = this;
+    for (let i = 0; d.clock() < deadline; i++) {
+      await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)], Math.max(1, deadline - d.clock())));
+      const [raw, lease] = await d.store.getMulti([full, leaseKey]);
+      if (raw) {
+        try {
+          const entry = decodeEntry<T>(key, raw, d.serializer);
+          if (classify(entry, d.clock()) === 'fresh') return { kind: 'filled', entry };
+        } catch {}
+      }
+      if (!lease) return { kind: 'gone' };
+    }
+    return { kind: 'timeout' };
+  }
+
+  /** Loads under a held lease; serves stale on failure/soft timeout, else honours the hard timeout. */
+  private async loadAndFill<T>(key: string, loader: Loader<T>, o: ResolvedLoad, lease: Lease, stale: Entry<T> | undefined, epoch: number): Promise<T | undefined> {
+    const { d } = this;
+    const tagVersions = await ensureTagVersions(d.store, d.keys, o.tags, d.random);
+    const started = d.clock();
+    const filled = (async () => {
+      let value: T | undefined;
+      try {
+        value = await loader();
+      } catch (error) {
+        d.metrics.load('error', d.clock() - started);
+        await releaseLease(d.store, lease).catch(() => {});
+        throw error;
+      }
+      const now = d.clock();
+      d.metrics.load('ok', now - started);
+      const negative = value === undefined;
+      const ttl = jitteredTtl(negative ? o.negativeTtl : o.ttl, d.jitter, d.random);
+      const entry: Entry<T> = { ...entryTimes(now, ttl, negative ? 0 : o.grace, now - started), tags: tagVersions, negative, value };
+      let bytes: Buffer;
+      try {
+        bytes = encodeEntry(entry, d.serializer);
+        if (bytes.length > d.store.maxItemSize) throw new ValueTooLargeError(key, bytes.length, d.store.maxItemSize, d.store.kind);
+        const ok = await fillUnderLease(d.store, lease, d.keys.entry(key), bytes, ttl + (negative ? 0 : o.grace));
+        if (ok) d.l1?.set(d.keys.entry(key), entry, d.clock(), epoch);
+        else d.metrics.staleSetRejected();
+      } catch (error) {
+        await releaseLease(d.store, lease).catch(() => {});
+        if (error instanceof StoreDownError) d.breaker.failure();
+        throw error;
+      }
+      return value;
+    })();
+    filled.catch(() => {}); // a background finish after a timeout must not be an unhandled rejection
+    const result = await race(filled, stale ? o.softTimeout : o.hardTimeout);
+    if (result.kind === 'value') return result.value;
+    if (stale) {
+      d.metrics.staleServed(result.kind === 'timeout' ? 'soft-timeout' : 'loader-error');
+      if (result.kind === 'error') log.warn({ err: result.error, key }, 'loader failed: serving stale value in grace');
+      return stale.value;
+    }
+    if (result.kind === 'error') throw result.error;
+    d.metrics.load('timeout', d.clock() - started);
+    throw new LoadTimeoutError(key, o.hardTimeout);
+  }
+
+  /** XFetch: one background refresh per key per process, under a lease (skipped if held). */
+  private refreshInBackground<T>(key: string, loader: Loader<T>, o: ResolvedLoad, current: Entry<T>): void {
+    const { d } = this;
+    const full = d.keys.entry(key);
+    if (this.refreshing.has(full)) return;
+    this.refreshing.add(full);
+    void (async () => {
+      const lease = await takeLease(d.store, d.keys.lease(key), d.leaseTtl);
+      if (lease) await this.loadAndFill(key, loader, { ...o, softTimeout: o.hardTimeout }, lease, current, d.l1?.epoch ?? 0);
+    })()
+      .catch((error) => log.debug({ err: error, key }, 'early refresh failed'))
+      .finally(() => this.refreshing.delete(full));
+  }
+
+  /** Store unavailable: call the loader directly (the caller's single-flight still holds). */
+  private async degraded<T>(key: string, loader: Loader<T>, o: ResolvedLoad): Promise<T | undefined> {
+    this.d.metrics.degraded();
+    return this.runLoader(key, loader, o.hardTimeout);
+  }
+
+  private async runLoader<T>(key: string, loader: Loader<T>, timeoutMs: number): Promise<T | undefined> {
+    const { d } = this;
+    const started = d.clock();
+    const result = await race(Promise.resolve().then(loader), timeoutMs);
+    if (result.kind === 'value') {
+      d.metrics.load('ok', d.clock() - started);
+      return result.value;
+    }
+    if (result.kind === 'error') {
+      d.metrics.load('error', d.clock() - started);
+      throw result.error;
+    }
+    d.metrics.load('timeout', d.clock() - started);
+    throw new LoadTimeoutError(key, timeoutMs);
+  }
+}
