@@ -47,3 +47,29 @@ test('config check on a missing file exits 2; on a good file prints the resolved
   const resolved = JSON.parse(ok.stdout);
   assert.equal(typeof resolved, 'object');
 });
+
+test('stack up --ephemeral prints JSON with the ports; stack down --dir leaves no process', async () => {
+  const { isAlive } = await import('./stack/processes.js');
+  const { ask, isListening } = await import('./stack/net.js');
+  const upResult = tiered('stack', 'up', '--ephemeral', '--memcached', '2');
+  assert.equal(upResult.status, 0, upResult.stderr);
+  const summary = JSON.parse(upResult.stdout);
+  try {
+    assert.match(await ask(summary.redis.port, 'PING\r\n'), /PONG/);
+    assert.equal(summary.memcached.length, 2);
+    for (const m of summary.memcached) assert.match(await ask(m.port, 'version\r\n'), /^VERSION/);
+    assert.equal(await isListening(summary.postgres.primary.port), true);
+    assert.equal(await isListening(summary.postgres.replica.port), true);
+    const status = tiered('stack', 'status', '--dir', summary.dir, '--json');
+    assert.equal(status.status, 0, status.stderr);
+    const rows = JSON.parse(status.stdout) as { name: string; up: boolean; role?: string }[];
+    assert.deepEqual(rows.map((r) => [r.name, r.up, r.role ?? null]), [
+      ['redis', true, null], ['memcached:0', true, null], ['memcached:1', true, null], ['primary', true, 'primary'], ['replica', true, 'replica'],
+    ]);
+  } finally {
+    const down = tiered('stack', 'down', '--dir', summary.dir);
+    assert.equal(down.status, 0, down.stderr);
+  }
+  const pids = [summary.redis.pid, ...summary.memcached.map((m: { pid: number }) => m.pid), summary.postgres.primary.pid, summary.postgres.replica.pid];
+  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} left running`);
+});
