@@ -1,7 +1,8 @@
-// One TCP backend at run time: its servers, its balancing policy, its queue of connections
-// waiting for a slot, and the two-primaries guard of a primary-only (write) backend.
-import { createPicker } from '../../sdk/balance/create-picker.js';
-import type { Picker } from '../../sdk/balance/candidate.js';
+// One TCP backend at run time: the sdk ServerPool (eligible set, picker, admin state, health)
+// plus what TCP adds: the queue of connections waiting for a slot (maxconn), the fallback
+// backend's name, and the two-primaries guard of a primary-only (write) backend.
+import { ServerPool, type Outcome } from '../../sdk/balance/server-pool.js';
+import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { Rng } from '../../sdk/random.js';
 import type { TcpBackendConfig } from './config.js';
 import { claimedPrimaries } from './postgres-verdict.js';
@@ -15,21 +16,35 @@ export type TakeResult = TcpServerRuntime | 'none' | 'full' | 'two-primaries';
 
 export class TcpBackendRuntime {
   readonly name: string;
-  readonly config: TcpBackendConfig;
+  readonly pool: ServerPool;
   readonly servers: TcpServerRuntime[];
-  private readonly picker: Picker;
+  private readonly byId = new Map<string, TcpServerRuntime>();
   private readonly queue: WaitQueue<TcpServerRuntime>;
   /** A backend whose check wants a primary never guesses between two of them. */
   readonly guardsPrimary: boolean;
   totals = { sessions: 0, noServer: 0, queueFull: 0, queueTimeout: 0, refusedTwoPrimaries: 0 };
 
-  constructor(config: TcpBackendConfig, rng?: Rng) {
+  constructor(readonly config: TcpBackendConfig, rng?: Rng) {
     this.name = config.name;
-    this.config = config;
-    this.servers = config.servers.map((s) => new TcpServerRuntime(s, config.check !== undefined));
-    this.picker = createPicker(config.balance, { rng });
+    // No panic mode and no passive ejection: a DB port must never send reads to a replica its
+    // check took out (lagging, or a primary on the read port); active checks decide.
+    this.pool = new ServerPool(
+      config.servers.map((s) => ({ id: s.name, weight: s.weight, maxconn: s.maxconn ?? 0, backup: s.backup })),
+      { balance: config.balance, rng, panicThreshold: false, outlier: false },
+    );
+    const checked = config.check !== undefined;
+    this.servers = config.servers.map((s) => new TcpServerRuntime(s.address, this.pool.get(s.name)!, checked));
+    for (const s of this.servers) {
+      this.byId.set(s.id, s);
+      // A checked server starts DOWN and its first check decides: the first connection of a DB
+      // port must not go to a server whose role has not been seen yet.
+      if (checked) this.pool.setHealthy(s.id, false);
+    }
     this.queue = new WaitQueue(config.maxQueue, config.queueTimeout);
     this.guardsPrimary = config.check?.type === 'postgres' && config.check.role === 'primary';
+    this.pool.onEvent((event) => {
+      if (event.type === 'up') this.dispatch();
+    });
   }
 
   get queued(): number {
@@ -37,7 +52,7 @@ export class TcpBackendRuntime {
   }
 
   server(name: string): TcpServerRuntime | undefined {
-    return this.servers.find((s) => s.id === name);
+    return this.byId.get(name);
   }
 
   /** Servers that claim to be a primary, when more than one does (the write port then refuses). */
@@ -47,23 +62,27 @@ export class TcpBackendRuntime {
     return claims.length > 1 ? claims : undefined;
   }
 
-  /** Usable servers; backup servers only when no other server is usable. */
-  eligible(exclude?: ReadonlySet<TcpServerRuntime>): TcpServerRuntime[] {
-    const usable = this.servers.filter((s) => s.usable && !exclude?.has(s));
-    const active = usable.filter((s) => !s.backup);
-    return active.length > 0 ? active : usable;
+  /** The health checker's seam: UP or DOWN. */
+  setHealthy(server: TcpServerRuntime, up: boolean): void {
+    this.pool.setHealthy(server.id, up);
   }
 
-  /** A server with a free slot, taken (its inFlight counted), or why there is none. */
-  take(key?: string, exclude?: ReadonlySet<TcpServerRuntime>): TakeResult {
+  /** Runtime API: drain / maint / ready, weight. */
+  update(server: TcpServerRuntime, change: { state?: AdminState; weight?: number }): void {
+    this.pool.update(server.id, { admin: change.state, weight: change.weight });
+    this.dispatch();
+  }
+
+  /** A server with a free slot, taken (counted in flight), or why there is none. */
+  take(key?: string, exclude?: ReadonlySet<string>): TakeResult {
     if (this.conflictingPrimaries()) return 'two-primaries';
-    const eligible = this.eligible(exclude);
-    if (eligible.length === 0) return 'none';
-    const open = eligible.filter((s) => s.hasFreeSlot);
-    if (open.length === 0) return 'full';
-    const server = this.picker.pick(open, { key }) ?? open[0];
-    server.inFlight++;
-    return server;
+    const set = this.pool.eligible();
+    if (set.mode === 'empty') return 'none';
+    if (set.saturated) return 'full';
+    const chosen = this.pool.pick({ key, exclude });
+    if (!chosen) return 'none'; // every server with room was already tried
+    this.pool.begin(chosen);
+    return this.byId.get(chosen.id)!;
   }
 
   /**
@@ -71,7 +90,7 @@ export class TcpBackendRuntime {
    * queue. `onCancel` receives the function that withdraws the wait (client went away).
    */
   acquire(
-    key: string | undefined, exclude: ReadonlySet<TcpServerRuntime> | undefined, onCancel: (cancel: () => void) => void,
+    key: string | undefined, exclude: ReadonlySet<string> | undefined, onCancel: (cancel: () => void) => void,
   ): Promise<TcpServerRuntime | AcquireFailure> {
     const taken = this.take(key, exclude);
     if (taken instanceof TcpServerRuntime) return Promise.resolve(taken);
@@ -106,8 +125,8 @@ export class TcpBackendRuntime {
   }
 
   /** A session ended (or never started): free its slot and serve the queue. */
-  release(server: TcpServerRuntime): void {
-    server.inFlight = Math.max(0, server.inFlight - 1);
+  release(server: TcpServerRuntime, startedAt: number, outcome: Outcome): void {
+    this.pool.end(server.pool, startedAt, outcome);
     this.dispatch();
   }
 

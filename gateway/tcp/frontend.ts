@@ -46,6 +46,8 @@ interface Lease {
   socket: Socket;
   waitMs: number;
   connectMs: number;
+  /** When the slot was taken (the pool's clock), for releasing it. */
+  startedAt: number;
   /** Failed connect attempts on other servers before this one. */
   retries: number;
 }
@@ -64,7 +66,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   async function lease(client: Socket, isGone: () => boolean, onCancel: (c: () => void) => void, start: number): Promise<Lease | Refusal> {
     let backend = home!;
     const visited = new Set([backend]);
-    const failed = new Set<TcpServerRuntime>();
+    const failed = new Set<string>();
     let failure: Refusal = 'no-server';
     while (failed.size < attempts) {
       const got = await backend.acquire(client.remoteAddress, failed, onCancel);
@@ -77,8 +79,9 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
         }
         return failed.size > 0 && got === 'no-server' ? failure : got;
       }
+      const startedAt = backend.pool.clock();
       if (isGone()) {
-        backend.release(got);
+        backend.release(got, startedAt, 'cancelled');
         return 'cancelled';
       }
       const waitMs = clock() - start;
@@ -89,11 +92,11 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
           destinationAddress: client.localAddress, destinationPort: client.localPort,
         }) : undefined;
         const socket = await connectServer(got.address, { timeoutMs: config.connectTimeout, preface });
-        return { server: got, backend, socket, waitMs, connectMs: clock() - connectStart, retries: failed.size };
+        return { server: got, backend, socket, waitMs, connectMs: clock() - connectStart, startedAt, retries: failed.size };
       } catch {
         got.totals.connectErrors++;
-        backend.release(got);
-        failed.add(got);
+        backend.release(got, startedAt, 'connect-error');
+        failed.add(got.id);
         failure = 'connect-error';
       }
     }
@@ -117,7 +120,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     if (typeof got === 'string' || gone) {
       if (typeof got !== 'string') {
         got.socket.destroy();
-        got.backend.release(got.server);
+        got.backend.release(got.server, got.startedAt, 'cancelled');
       }
       counters.refused++;
       client.destroy();
@@ -144,7 +147,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     server.totals.bytesOut += result.bytesOut;
     counters.bytesIn += result.bytesIn;
     counters.bytesOut += result.bytesOut;
-    backend.release(server);
+    backend.release(server, got.startedAt, result.end === 'server-error' || result.end === 'idle-timeout' ? 'reset' : 'success');
     recordSession({
       frontend: config.name, backend: backend.name, server: server.id, client: peer, waitMs: got.waitMs, connectMs: got.connectMs,
       totalMs: clock() - start, bytesIn: result.bytesIn, bytesOut: result.bytesOut, termination: result.end, retries: got.retries,

@@ -77,10 +77,8 @@ export async function startTcpGateway(input: TcpGatewayInput | unknown, options:
       const backend = backends.get(backendName);
       const server = backend?.server(serverName);
       if (!backend || !server) return false;
-      if (change.state) server.state = change.state;
-      if (change.weight !== undefined) server.configuredWeight = change.weight;
+      backend.update(server, change);
       log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
-      backend.dispatch();
       return true;
     },
     async stop(graceMs = 0) {

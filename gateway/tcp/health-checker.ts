@@ -76,7 +76,7 @@ export class TcpHealthChecker {
       if (this.stopped) return;
       const state = initialCheckState(result.pass);
       this.states.set(server, state);
-      this.apply(server, result, result.pass !== server.check.up);
+      this.apply(server, result, result.pass !== server.up);
       this.schedule(server, state);
     }));
     this.watchPrimaries();
@@ -120,16 +120,11 @@ export class TcpHealthChecker {
   private apply(server: TcpServerRuntime, result: CheckResult, changed: boolean): void {
     const where = { backend: this.backend.name, server: server.id, address: server.address };
     this.reportLogin(server, result, where);
-    server.check = {
-      up: changed ? !server.check.up : server.check.up,
-      detail: result.detail,
-      lastChange: changed ? Date.now() : server.check.lastChange,
-      postgres: result.postgres,
-    };
+    server.check = { detail: result.detail, lastChange: changed ? Date.now() : server.check.lastChange, postgres: result.postgres };
     if (!changed) return;
-    if (server.check.up) {
+    this.backend.setHealthy(server, !server.up);
+    if (server.up) {
       this.log.info({ ...where, check: result.detail }, `server ${this.backend.name}/${server.id} is UP`);
-      this.backend.dispatch();
       return;
     }
     this.log.warn({ ...where, check: result.detail }, `server ${this.backend.name}/${server.id} is DOWN: ${result.detail}`);

@@ -1,15 +1,14 @@
-// The live state of one server of a TCP backend: admin state and weight (runtime API), health
-// (the check runner sets it), open sessions and totals. It is the `Candidate` the pickers read.
-import type { Candidate } from '../../sdk/balance/candidate.js';
-import type { TcpServerConfig } from './config.js';
+// The TCP side of one server: its address, health-check detail (postgres role and lag), open
+// sessions and byte totals. Balancing state (admin state, weight, in-flight, health) lives in
+// the sdk PoolServer it wraps, so the same eligible-set and picker code decide for TCP and HTTP.
+import type { AdminState } from '../../sdk/balance/eligible.js';
+import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import type { PostgresVerdict } from './postgres-verdict.js';
 import type { Relay } from './relay.js';
 
-export type AdminState = 'ready' | 'drain' | 'maint';
+export type { AdminState };
 
-export interface CheckStatus {
-  /** UP after `rise` passes, DOWN after `fall` failures; servers without a check are always UP. */
-  up: boolean;
+export interface CheckDetail {
   /** Detail of the last check (`primary`, `replica lag 0 bytes`, `ECONNREFUSED`, …). */
   detail: string;
   /** Wall-clock time of the last UP/DOWN change (ms since the epoch). */
@@ -18,41 +17,29 @@ export interface CheckStatus {
   postgres?: PostgresVerdict;
 }
 
-export class TcpServerRuntime implements Candidate {
-  readonly id: string;
-  readonly address: string;
-  readonly backup: boolean;
-  readonly maxconn: number;
-  configuredWeight: number;
-  state: AdminState = 'ready';
-  check: CheckStatus;
-  /** Sessions open right now (counted from slot acquisition to relay end). */
-  inFlight = 0;
+export class TcpServerRuntime {
   readonly sessions = new Set<Relay>();
-  totals = { sessions: 0, connectErrors: 0, bytesIn: 0, bytesOut: 0 };
+  readonly totals = { sessions: 0, connectErrors: 0, bytesIn: 0, bytesOut: 0 };
+  check: CheckDetail;
 
-  constructor(config: TcpServerConfig, checked: boolean) {
-    this.id = config.name;
-    this.address = config.address;
-    this.backup = config.backup;
-    this.maxconn = config.maxconn ?? 0;
-    this.configuredWeight = config.weight;
-    // A checked server starts DOWN and goes UP on its first passing check: a DB port must not
-    // send its first connections to a server whose role it has not seen yet.
-    this.check = { up: !checked, detail: checked ? 'not checked yet' : 'no check', lastChange: Date.now() };
+  constructor(readonly address: string, readonly pool: PoolServer, checked: boolean) {
+    this.check = { detail: checked ? 'not checked yet' : 'no check', lastChange: Date.now() };
   }
 
-  get weight(): number {
-    return this.configuredWeight;
+  get id(): string {
+    return this.pool.id;
   }
 
-  /** May take new sessions (health, admin state and weight; not maxconn). */
-  get usable(): boolean {
-    return this.check.up && this.state === 'ready' && this.configuredWeight > 0;
+  get up(): boolean {
+    return this.pool.checkUp;
   }
 
-  get hasFreeSlot(): boolean {
-    return this.maxconn === 0 || this.inFlight < this.maxconn;
+  get state(): AdminState {
+    return this.pool.admin;
+  }
+
+  get inFlight(): number {
+    return this.pool.inFlight;
   }
 
   /** Closes every open session now (on-marked-down shutdown-sessions). */
