@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../package-root.js';
 import { registerConfigCommand } from './config.js';
+import { registerBenchCommand } from './bench.js';
 import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerUpCommand } from './up.js';
@@ -11,6 +12,7 @@ export type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [
   registerConfigCommand,
+  registerBenchCommand,
   registerStackCommand,
   registerDoctorCommand,
   registerUpCommand,

@@ -1,0 +1,87 @@
+// Closed-model load (N connections, each sends the next request when the last is answered):
+// throughput at saturation. wrk when installed (C, epoll: it takes the least CPU from the system
+// under test on a small machine), else autocannon (installed with the project). Both run in
+// their own process.
+import { fileURLToPath } from 'node:url';
+import { findBinary } from '../../../ops/stack/binaries.js';
+import type { ClosedLoadSpec, LoadResult } from './types.js';
+import { runBinary } from './run-worker.js';
+
+const WRK_SCRIPT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
+const AUTOCANNON = fileURLToPath(new URL('../../../node_modules/autocannon/autocannon.js', import.meta.url));
+
+export interface ClosedLoadOptions extends ClosedLoadSpec {
+  tmpDir: string;
+  signal?: AbortSignal;
+}
+
+/** The tool closedLoad will use here. */
+export function closedTool(prefer?: 'wrk' | 'autocannon'): 'wrk' | 'autocannon' {
+  if (prefer) return prefer;
+  return findBinary('wrk') ? 'wrk' : 'autocannon';
+}
+
+/** Parses the TIERED_WRK line printed by wrk-report.lua. */
+export function parseWrkOutput(output: string): LoadResult {
+  const line = output.split('\n').find((l) => l.startsWith('TIERED_WRK '));
+  if (!line) throw new Error(`wrk printed no summary:\n${output.slice(-2000)}`);
+  const raw = JSON.parse(line.slice('TIERED_WRK '.length)) as {
+    requests: number;
+    duration_us: number;
+    errors: number;
+    status_errors: number;
+    mean_us: number;
+    points: Array<{ p: number; us: number }>;
+  };
+  return {
+    tool: 'wrk',
+    operations: raw.requests - raw.status_errors,
+    errors: raw.errors,
+    elapsedMs: raw.duration_us / 1000,
+    latency: {
+      points: raw.points.map((x) => ({ p: x.p, ms: x.us / 1000 })),
+      meanMs: raw.mean_us / 1000,
+      maxMs: (raw.points.find((x) => x.p === 100)?.us ?? 0) / 1000,
+    },
+  };
+}
+
+/** Parses autocannon --json output (latency in ms, keys like p99_9 → 99.9). */
+export function parseAutocannonOutput(output: string): LoadResult {
+  const line = output.split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  if (!line) throw new Error(`autocannon printed no JSON:\n${output.slice(-2000)}`);
+  const raw = JSON.parse(line) as {
+    requests: { total: number };
+    latency: Record<string, number>;
+    duration: number;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+  };
+  const points = Object.entries(raw.latency)
+    .filter(([k]) => /^p\d+(_\d+)?$/.test(k))
+    .map(([k, ms]) => ({ p: Number(k.slice(1).replace('_', '.')), ms }))
+    .sort((a, b) => a.p - b.p);
+  points.unshift({ p: 0, ms: raw.latency.min });
+  points.push({ p: 100, ms: raw.latency.max });
+  return {
+    tool: 'autocannon',
+    operations: raw.requests.total - raw.non2xx,
+    errors: raw.errors + raw.non2xx,
+    elapsedMs: raw.duration * 1000,
+    latency: { points, meanMs: raw.latency.mean, maxMs: raw.latency.max },
+  };
+}
+
+export async function closedLoad(options: ClosedLoadOptions): Promise<LoadResult> {
+  const tool = closedTool(options.tool);
+  const seconds = Math.max(1, Math.round(options.durationMs / 1000));
+  const run = { name: tool, logDir: options.tmpDir, timeoutMs: seconds * 1000 + 30_000, signal: options.signal };
+  if (tool === 'wrk') {
+    const wrk = findBinary('wrk') as string;
+    const args = ['-t', String(options.threads ?? 1), '-c', String(options.connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', WRK_SCRIPT, options.url];
+    return parseWrkOutput(await runBinary(wrk, args, run));
+  }
+  const args = [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(seconds), '-t', '10', options.url];
+  return parseAutocannonOutput(await runBinary(process.execPath, args, run));
+}

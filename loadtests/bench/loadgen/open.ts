@@ -1,0 +1,95 @@
+// Open-model load (fixed arrival rate, coordinated omission corrected) in a separate process.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { adoptChild, type OwnedProcess } from '../process.js';
+import type { Sample } from '../suite.js';
+import type { LoadResult, OpenLoadSpec } from './types.js';
+
+const WORKER = fileURLToPath(new URL('./open-worker.ts', import.meta.url));
+
+export interface OpenLoadOptions extends Partial<Omit<OpenLoadSpec, 'url' | 'rate' | 'durationMs'>> {
+  url: string;
+  rate: number;
+  durationMs: number;
+  signal?: AbortSignal;
+}
+
+type Reply = { ready: true } | { id: number; result?: LoadResult; error?: string };
+
+interface Worker {
+  child: ChildProcess;
+  owned: OwnedProcess;
+  ready: Promise<void>;
+  waiting: Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>;
+}
+
+let worker: Worker | undefined;
+let nextId = 1;
+
+/** The load generator process, forked on first use and kept warm; stopped with the run's other processes. */
+function ensureWorker(): Worker {
+  if (worker && worker.owned.isRunning()) return worker;
+  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const waiting = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.on('message', (reply: Reply) => {
+    if ('ready' in reply) return markReady();
+    const job = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (reply.result) job?.resolve(reply.result);
+    else job?.reject(new Error(reply.error ?? 'load generator failed'));
+  });
+  const owned = adoptChild('open-loadgen', child);
+  const current: Worker = { child, owned, ready, waiting };
+  void owned.exited.then((code) => {
+    for (const job of waiting.values()) job.reject(new Error(`load generator exited (${code})${stderr ? `: ${stderr.trim()}` : ''}`));
+    waiting.clear();
+    markReady();
+    if (worker === current) worker = undefined;
+  });
+  worker = current;
+  return current;
+}
+
+export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
+  const spec: OpenLoadSpec = {
+    url: options.url,
+    rate: options.rate,
+    durationMs: options.durationMs,
+    connections: options.connections ?? 64,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    headers: options.headers,
+  };
+  const w = ensureWorker();
+  await w.ready;
+  if (!w.owned.isRunning()) throw new Error('load generator exited at start');
+  const id = nextId++;
+  const onAbort = () => void w.owned.stop(500);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await new Promise<LoadResult>((resolve, reject) => {
+      w.waiting.set(id, { resolve, reject });
+      w.child.send({ id, spec });
+    });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A load generator result as a harness sample. */
+export function toSample(result: LoadResult): Sample {
+  const notes: Record<string, string | number> = { tool: result.tool };
+  if (result.offeredRate !== undefined) notes.offeredRate = result.offeredRate;
+  for (const [kind, n] of Object.entries(result.errorKinds ?? {})) notes[`error ${kind}`] = n;
+  return {
+    operations: result.operations,
+    elapsedMs: result.elapsedMs,
+    errors: result.errors,
+    histogram: result.histogram,
+    latency: result.latency,
+    notes,
+  };
+}

@@ -1,0 +1,4 @@
+// Peers several suites share.
+export { haproxyPeer, haproxyConfig, type HaproxyOptions } from './haproxy.js';
+export { httpProxyPeer } from './http-proxy.js';
+export { directPeer } from './direct.js';
