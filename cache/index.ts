@@ -12,3 +12,7 @@ export { buildRing, type HashRing } from './stores/ring.js';
 export {
   CacheError, StoreDownError, ValueTooLargeError, InvalidKeyError, LoadTimeoutError, DecodeError, RelayError,
 } from './errors.js';
+export { withInvalidation, type InvalidationOptions } from './outbox/write.js';
+export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions, type InvalidationTarget } from './outbox/relay.js';
+export { ensureOutboxTable, outboxDdl, type Queryable } from './outbox/schema.js';
+export { httpPurger, type Purger, type HttpPurgerOptions } from './outbox/purger.js';
