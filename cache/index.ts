@@ -1,5 +1,6 @@
 // Public API of tiered/cache.
 export { createCache, openStore, Cache } from './cache.js';
+export { cacheConfigSchema, cacheOptionsFromConfig, type CacheConfig } from './config.js';
 export type { CacheOptions, LoadOptions, StoreSpec, Duration } from './options.js';
 export type { Loader } from './read-through.js';
 export type { CacheStore } from './store.js';
