@@ -1,0 +1,27 @@
+// OpenTelemetry instruments of the smart client (API only; the application starts the SDK).
+import { metrics } from '@opentelemetry/api';
+
+export function createClientMetrics(client: string) {
+  const meter = metrics.getMeter('tiered.sdk');
+  const base = { 'tiered.client': client };
+  const duration = meter.createHistogram('tiered.sdk.http.duration', { unit: 'ms', description: 'Attempt latency per host, to response headers' });
+  const requests = meter.createCounter('tiered.sdk.http.requests', { description: 'Logical requests' });
+  const retries = meter.createCounter('tiered.sdk.http.retries', { description: 'Retries sent' });
+  const hedges = meter.createCounter('tiered.sdk.http.hedges', { description: 'Hedged attempts sent' });
+  const hedgeWins = meter.createCounter('tiered.sdk.http.hedge_wins', { description: 'Hedged attempts that answered first' });
+  const budgetExhausted = meter.createCounter('tiered.sdk.http.retry_budget_exhausted', { description: 'Retries refused by the retry budget' });
+  const ejections = meter.createCounter('tiered.sdk.http.ejections', { description: 'Hosts ejected by the outlier detector' });
+  const transitions = meter.createCounter('tiered.sdk.http.health_transitions', { description: 'Active-check up/down transitions' });
+  return {
+    attempt: (host: string, ms: number, outcome: string) => duration.record(ms, { ...base, 'server.address': host, outcome }),
+    request: (method: string) => requests.add(1, { ...base, 'http.request.method': method }),
+    retry: (host: string) => retries.add(1, { ...base, 'server.address': host }),
+    hedge: () => hedges.add(1, base),
+    hedgeWin: () => hedgeWins.add(1, base),
+    budgetExhausted: () => budgetExhausted.add(1, base),
+    ejection: (host: string) => ejections.add(1, { ...base, 'server.address': host }),
+    transition: (host: string, up: boolean) => transitions.add(1, { ...base, 'server.address': host, state: up ? 'up' : 'down' }),
+  };
+}
+
+export type ClientMetrics = ReturnType<typeof createClientMetrics>;
