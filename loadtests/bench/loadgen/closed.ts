@@ -1,7 +1,7 @@
 // Closed-model load (N connections, each sends the next request when the last is answered):
 // throughput at saturation. wrk when installed (C, epoll: it takes the least CPU from the system
 // under test on a small machine), else autocannon (installed with the project). Both run in
-// their own process.
+// their own process. TIERED_BENCH_CLOSED_TOOL=autocannon|wrk forces one.
 import { fileURLToPath } from 'node:url';
 import { findBinary } from '../../../ops/stack/binaries.js';
 import type { ClosedLoadSpec, LoadResult } from './types.js';
@@ -18,6 +18,8 @@ export interface ClosedLoadOptions extends ClosedLoadSpec {
 /** The tool closedLoad will use here. */
 export function closedTool(prefer?: 'wrk' | 'autocannon'): 'wrk' | 'autocannon' {
   if (prefer) return prefer;
+  const forced = process.env.TIERED_BENCH_CLOSED_TOOL;
+  if (forced === 'wrk' || forced === 'autocannon') return forced;
   return findBinary('wrk') ? 'wrk' : 'autocannon';
 }
 

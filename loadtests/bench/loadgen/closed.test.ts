@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAutocannonOutput, parseWrkOutput } from './closed.js';
+
+test('parseWrkOutput reads the TIERED_WRK line of wrk-report.lua', () => {
+  const output = [
+    'Running 1s test @ http://127.0.0.1:1/',
+    'TIERED_WRK {"requests":1000,"duration_us":1000000,"errors":3,"status_errors":2,"mean_us":510.5,"points":[{"p":0,"us":100},{"p":50,"us":500},{"p":99,"us":2000},{"p":99.9,"us":4000},{"p":100,"us":9000}]}',
+  ].join('\n');
+  const r = parseWrkOutput(output);
+  assert.equal(r.tool, 'wrk');
+  assert.equal(r.operations, 998);
+  assert.equal(r.errors, 3);
+  assert.equal(r.elapsedMs, 1000);
+  assert.deepEqual(r.latency?.points.find((x) => x.p === 99.9), { p: 99.9, ms: 4 });
+  assert.equal(r.latency?.maxMs, 9);
+  assert.throws(() => parseWrkOutput('wrk: connection refused'), /no summary/);
+});
+
+test('parseAutocannonOutput maps p99_9 keys to percentiles and counts non-2xx as errors', () => {
+  const json = JSON.stringify({
+    requests: { total: 500, average: 500 },
+    latency: { min: 0.1, mean: 1.5, max: 30, p50: 1, p90: 2, p99: 5, p99_9: 12, p2_5: 0.2 },
+    duration: 1.02,
+    errors: 1,
+    timeouts: 0,
+    non2xx: 4,
+  });
+  const r = parseAutocannonOutput(`Running 1s test\n${json}\n`);
+  assert.equal(r.operations, 496);
+  assert.equal(r.errors, 5);
+  assert.equal(r.elapsedMs, 1020);
+  const ps = r.latency?.points.map((x) => x.p);
+  assert.deepEqual(ps, [0, 2.5, 50, 90, 99, 99.9, 100]);
+  assert.throws(() => parseAutocannonOutput('nothing'), /no JSON/);
+});
