@@ -1,2 +1,14 @@
-// Public API of tiered/gateway.
-export {};
+// Public API of tiered/gateway: start the gateway (HTTP + TCP frontends, admin port) from the
+// `gateway:` config section, or run it as a process with signals and workers.
+export { startGateway, validateGatewayConfig, type Gateway, type GatewayOptions } from './gateway.js';
+export { runGateway, type GatewaySource } from './process.js';
+export { quickConfig, backendAddress, type QuickOptions } from './quick-config.js';
+export {
+  gatewayConfigSchema, parseGatewayConfig, BALANCE_ALGORITHMS,
+  type GatewayConfig, type GatewayInput, type BackendConfig, type ServerConfig, type FrontendConfig,
+  type HttpFrontendConfig, type TcpFrontendConfig, type CheckConfig, type BalanceAlgorithm,
+} from './config.js';
+export { BackendRuntime } from './backend/backend.js';
+export { ServerRuntime } from './backend/server.js';
+export type { GatewayStats, BackendStats, ServerStats, FrontendStats } from './admin/stats-model.js';
+export { GatewayConfigError, GatewayListenError, AdminExposedError, UnknownServerError } from './errors.js';

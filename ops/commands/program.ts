@@ -7,10 +7,12 @@ import { registerBenchCommand } from './bench.js';
 import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerUpCommand } from './up.js';
+import { registerGatewayCommand } from './gateway.js';
 
 export type Registrar = (program: Command) => void;
 
 const registrars: Registrar[] = [
+  registerGatewayCommand,
   registerConfigCommand,
   registerBenchCommand,
   registerStackCommand,

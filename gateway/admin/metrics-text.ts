@@ -1,0 +1,63 @@
+// /metrics: the stats model in Prometheus text exposition format (HAProxy-exporter-like names).
+import type { GatewayStats } from './stats-model.js';
+
+function esc(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labels(pairs: Record<string, string>): string {
+  return `{${Object.entries(pairs).map(([k, v]) => `${k}="${esc(v)}"`).join(',')}}`;
+}
+
+export function metricsText(stats: GatewayStats): string {
+  const families = new Map<string, { help: string; type: string; lines: string[] }>();
+  const put = (name: string, type: 'counter' | 'gauge', help: string, l: Record<string, string>, value: number) => {
+    let f = families.get(name);
+    if (!f) families.set(name, (f = { help, type, lines: [] }));
+    f.lines.push(`${name}${labels(l)} ${Number.isFinite(value) ? value : 0}`);
+  };
+  for (const f of stats.frontends) {
+    const l = { frontend: f.name };
+    put('tiered_frontend_requests_total', 'counter', 'Requests received by the frontend', l, f.requests);
+    put('tiered_frontend_current_connections', 'gauge', 'Open client connections', l, f.connections);
+    for (const [klass, n] of Object.entries(f.responses)) put('tiered_frontend_http_responses_total', 'counter', 'Responses by status class', { ...l, code: klass }, n);
+    put('tiered_frontend_bytes_in_total', 'counter', 'Bytes received from clients', l, f.bytesIn);
+    put('tiered_frontend_bytes_out_total', 'counter', 'Bytes sent to clients', l, f.bytesOut);
+  }
+  for (const b of stats.backends) {
+    const l = { backend: b.name };
+    put('tiered_backend_up_servers', 'gauge', 'Servers up in the backend', l, b.up);
+    put('tiered_backend_servers', 'gauge', 'Servers configured in the backend', l, b.total);
+    put('tiered_backend_queue_current', 'gauge', 'Requests waiting for a server slot', l, b.queued);
+    put('tiered_backend_requests_total', 'counter', 'Requests sent to the backend', l, b.requests);
+    put('tiered_backend_retries_total', 'counter', 'Retries', l, b.retries);
+    put('tiered_backend_queue_timeouts_total', 'counter', 'Requests that waited past queueTimeout', l, b.queueTimeouts);
+    for (const [klass, n] of Object.entries(b.responses)) put('tiered_backend_http_responses_total', 'counter', 'Responses by status class', { ...l, code: klass }, n);
+    put('tiered_backend_response_time_p99_seconds', 'gauge', 'p99 response time since start', l, b.p99 / 1000);
+    for (const s of b.servers) {
+      const sl = { backend: b.name, server: s.name };
+      put('tiered_server_up', 'gauge', '1 when the server takes traffic', sl, s.state.startsWith('UP') || s.state === 'DRAIN' ? 1 : 0);
+      put('tiered_server_weight', 'gauge', 'Effective weight', sl, s.effectiveWeight);
+      put('tiered_server_current_requests', 'gauge', 'Requests in flight', sl, s.inFlight);
+      put('tiered_server_requests_total', 'counter', 'Requests sent to the server', sl, s.requests);
+      put('tiered_server_connection_errors_total', 'counter', 'Connect errors', sl, s.errors.connect);
+      put('tiered_server_response_errors_total', 'counter', 'Resets and timeouts', sl, s.errors.response + s.errors.timeout);
+      put('tiered_server_retries_total', 'counter', 'Retries away from the server', sl, s.retries);
+      for (const [klass, n] of Object.entries(s.responses)) put('tiered_server_http_responses_total', 'counter', 'Responses by status class', { ...sl, code: klass }, n);
+      put('tiered_server_response_time_p50_seconds', 'gauge', 'p50 response time since start', sl, s.p50 / 1000);
+      put('tiered_server_response_time_p99_seconds', 'gauge', 'p99 response time since start', sl, s.p99 / 1000);
+    }
+  }
+  for (const b of stats.tcp?.backends ?? []) {
+    for (const s of b.servers) {
+      const sl = { backend: b.name, server: s.name };
+      put('tiered_server_up', 'gauge', '1 when the server takes traffic', sl, s.status === 'UP' || s.status === 'DRAIN' ? 1 : 0);
+      put('tiered_server_current_requests', 'gauge', 'Requests in flight', sl, s.inFlight);
+      put('tiered_server_sessions_total', 'counter', 'TCP sessions', sl, s.sessions);
+      put('tiered_server_connection_errors_total', 'counter', 'Connect errors', sl, s.connectErrors);
+    }
+  }
+  let out = '';
+  for (const [name, f] of families) out += `# HELP ${name} ${f.help}\n# TYPE ${name} ${f.type}\n${f.lines.join('\n')}\n`;
+  return out;
+}

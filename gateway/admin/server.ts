@@ -1,0 +1,134 @@
+// The admin port: GET /healthz, /stats (HTML), /stats.json, /metrics (Prometheus text);
+// PUT /backends/{backend}/servers/{server} {"state": "drain"|"maint"|"ready", "weight": n};
+// POST /reload. Loopback by default; a bearer token (TIERED_ADMIN_TOKEN or admin.token) is
+// required on everything but /healthz when set, and binding a non-loopback address without
+// one is refused.
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { parseHostPort } from '../../sdk/config/schema.js';
+import { TieredError } from '../../sdk/errors.js';
+import { AdminExposedError, GatewayListenError } from '../errors.js';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayStats } from './stats-model.js';
+import { metricsText } from './metrics-text.js';
+import { statsHtml } from './stats-html.js';
+
+/** What the admin port reads and drives (a gateway, or a cluster primary in front of workers). */
+export interface AdminTarget {
+  stats(): GatewayStats | Promise<GatewayStats>;
+  setServer(backend: string, server: string, change: { state?: 'ready' | 'drain' | 'maint'; weight?: number }): void;
+  /** Re-reads the config source and applies it; undefined in quick mode. */
+  reload?: () => Promise<void>;
+}
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const serverChange = z.strictObject({
+  state: z.enum(['ready', 'drain', 'maint']).optional(),
+  weight: z.number().int().min(0).max(256).optional(),
+});
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1';
+}
+
+export function adminToken(config: NonNullable<GatewayConfig['admin']>, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.TIERED_ADMIN_TOKEN || config.token || undefined;
+}
+
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
+  if (!token) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, `${JSON.stringify(value, null, 2)}\n`);
+
+async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new RangeError('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startAdmin(
+  config: NonNullable<GatewayConfig['admin']>,
+  gateway: AdminTarget,
+): Promise<AdminServer> {
+  const token = adminToken(config);
+  const listen = parseHostPort(config.listen)!;
+  if (!isLoopback(listen.host) && !token) throw new AdminExposedError(config.listen);
+
+  const server = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
+    void handle(req, res).catch((error: unknown) => {
+      const status = error instanceof TieredError && error.code === 'TIERED_ERR_GATEWAY_UNKNOWN_SERVER' ? 404 : error instanceof TieredError ? 400 : 500;
+      if (!res.headersSent) json(res, status, { error: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (path === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n', 'text/plain');
+    if (!authorized(req, token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="tiered"');
+      return json(res, 401, { error: 'missing or wrong bearer token' });
+    }
+    if (req.method === 'GET' && path === '/stats.json') return json(res, 200, await gateway.stats());
+    if (req.method === 'GET' && (path === '/stats' || path === '/')) return send(res, 200, statsHtml(await gateway.stats()), 'text/html; charset=utf-8');
+    if (req.method === 'GET' && path === '/metrics') return send(res, 200, metricsText(await gateway.stats()), 'text/plain; version=0.0.4; charset=utf-8');
+    const serverPath = /^\/backends\/([^/]+)\/servers\/([^/]+)$/.exec(path);
+    if (serverPath && (req.method === 'PUT' || req.method === 'POST')) {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch {
+        return json(res, 400, { error: 'expected a JSON body like {"state":"drain"} or {"weight":10}' });
+      }
+      const change = serverChange.safeParse(body);
+      if (!change.success) return json(res, 400, { error: change.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+      const backend = decodeURIComponent(serverPath[1]);
+      const name = decodeURIComponent(serverPath[2]);
+      gateway.setServer(backend, name, change.data);
+      const stats = await gateway.stats();
+      const found = stats.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name)
+        ?? stats.tcp?.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name);
+      return json(res, 200, found ?? { ok: true });
+    }
+    if (path === '/reload' && req.method === 'POST') {
+      if (!gateway.reload) return json(res, 409, { error: 'no config source to reload from (quick mode)' });
+      await gateway.reload();
+      return json(res, 200, { reloaded: true });
+    }
+    return json(res, 404, { error: `no route ${req.method} ${path}` });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new GatewayListenError('admin', config.listen, error.code ?? error.message)));
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : listen.port,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}

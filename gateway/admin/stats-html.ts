@@ -1,0 +1,31 @@
+// /stats: an HTML table per frontend and backend, in the spirit of HAProxy's stats page.
+import type { GatewayStats } from './stats-model.js';
+
+const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const color = (state: string) => (state.startsWith('UP') ? '#c0ffc0' : state === 'DRAIN' ? '#b0d0ff' : state === 'MAINT' ? '#d0d0d0' : '#ffa0a0');
+
+export function statsHtml(s: GatewayStats): string {
+  const rows: string[] = [];
+  for (const f of s.frontends) {
+    rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}</small></h2>
+<table><tr><th>conns</th><th>requests</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
+<tr><td>${f.connections}</td><td>${f.requests}</td><td>${f.responses['2xx']}</td><td>${f.responses['4xx']}</td><td>${f.responses['5xx']}</td><td>${f.errors.aborted}</td><td>${f.bytesIn}</td><td>${f.bytesOut}</td><td>${f.p50}</td><td>${f.p99}</td></tr></table>`);
+  }
+  for (const b of s.backends) {
+    const servers = b.servers.map((v) => `<tr style="background:${color(v.state)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.state)}</td><td>${esc(v.check.status)} ${esc(v.check.detail)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}${v.effectiveWeight !== v.weight ? ` (${v.effectiveWeight})` : ''}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.requests}</td><td>${v.responses['5xx']}</td><td>${v.errors.connect}</td><td>${v.retries}</td><td>${v.ewma ?? ''}</td><td>${v.p50}</td><td>${v.p99}</td></tr>`).join('\n');
+    rows.push(`<h2>backend ${esc(b.name)} <small>${esc(b.balance)}, ${b.up}/${b.total} up, ${b.queued} queued</small></h2>
+<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>requests</th><th>5xx</th><th>conn err</th><th>retries</th><th>ewma ms</th><th>p50 ms</th><th>p99 ms</th></tr>
+${servers}</table>`);
+  }
+  for (const b of s.tcp?.backends ?? []) {
+    const servers = b.servers.map((v) => `<tr style="background:${color(v.status)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.status)}</td><td>${esc(v.check)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.sessions}</td><td>${v.connectErrors}</td><td>${esc(v.role ?? '')}</td></tr>`).join('\n');
+    rows.push(`<h2>backend ${esc(b.name)} <small>tcp, ${esc(b.balance)}, ${b.queued} queued</small></h2>
+<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>sessions</th><th>conn err</th><th>role</th></tr>
+${servers}</table>`);
+  }
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Tiered gateway stats</title><meta http-equiv="refresh" content="5">
+<style>body{font:13px sans-serif;margin:1em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px;text-align:right}th{background:#eee}td:first-child{text-align:left}h2{font-size:15px;margin:.8em 0 .3em}small{font-weight:normal;color:#555}</style>
+</head><body><h1>Tiered gateway</h1><p>pid ${s.pid}, up ${s.uptime}s, ${esc(s.time)} · <a href="stats.json">stats.json</a> · <a href="metrics">metrics</a></p>
+${rows.join('\n')}
+</body></html>`;
+}

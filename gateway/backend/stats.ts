@@ -1,0 +1,71 @@
+// Counters and a response-time histogram for one server, backend or frontend: what /stats,
+// /stats.json and /metrics show. Mode-independent (TCP sessions count as requests).
+import { build, type Histogram } from 'hdr-histogram-js';
+
+export interface StatsSnapshot {
+  requests: number;
+  responses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number; other: number };
+  errors: { connect: number; response: number; timeout: number; aborted: number };
+  retries: number;
+  redispatches: number;
+  queueTimeouts: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Response time in ms (request start → last byte). */
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export class Stats {
+  requests = 0;
+  readonly responses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 };
+  readonly errors = { connect: 0, response: 0, timeout: 0, aborted: 0 };
+  retries = 0;
+  redispatches = 0;
+  queueTimeouts = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  /** Microseconds, 2 significant digits, up to one hour. */
+  private readonly histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+
+  status(code: number): void {
+    const klass = code >= 100 && code < 600 ? (`${Math.floor(code / 100)}xx` as '2xx') : 'other';
+    this.responses[klass]++;
+  }
+
+  time(ms: number): void {
+    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  /** Carries the counters of a replaced runtime over (reload). */
+  merge(other: Stats): void {
+    this.requests += other.requests;
+    for (const k of Object.keys(this.responses) as (keyof Stats['responses'])[]) this.responses[k] += other.responses[k];
+    for (const k of Object.keys(this.errors) as (keyof Stats['errors'])[]) this.errors[k] += other.errors[k];
+    this.retries += other.retries;
+    this.redispatches += other.redispatches;
+    this.queueTimeouts += other.queueTimeouts;
+    this.bytesIn += other.bytesIn;
+    this.bytesOut += other.bytesOut;
+    this.histogram.add(other.histogram);
+  }
+
+  snapshot(): StatsSnapshot {
+    const h = this.histogram;
+    const ms = (us: number) => Math.round(us) / 1000;
+    return {
+      requests: this.requests,
+      responses: { ...this.responses },
+      errors: { ...this.errors },
+      retries: this.retries,
+      redispatches: this.redispatches,
+      queueTimeouts: this.queueTimeouts,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      p50: h.totalCount ? ms(h.getValueAtPercentile(50)) : 0,
+      p99: h.totalCount ? ms(h.getValueAtPercentile(99)) : 0,
+      max: h.totalCount ? ms(h.maxValue) : 0,
+    };
+  }
+}

@@ -1,0 +1,28 @@
+// Errors of the gateway component (HTTP mode), each with a stable code. TCP mode's own errors
+// are in tcp/errors.ts.
+import { TieredError } from '../sdk/errors.js';
+
+export class GatewayConfigError extends TieredError {
+  constructor(message: string) {
+    super('TIERED_ERR_GATEWAY_CONFIG', message);
+  }
+}
+
+export class GatewayListenError extends TieredError {
+  constructor(what: string, listen: string, reason: string) {
+    super('TIERED_ERR_GATEWAY_LISTEN', `${what} cannot listen on ${listen}: ${reason}`);
+  }
+}
+
+/** The admin port refuses a non-loopback address unless a bearer token is set. */
+export class AdminExposedError extends TieredError {
+  constructor(listen: string) {
+    super('TIERED_ERR_GATEWAY_ADMIN_EXPOSED', `admin port ${listen} is not a loopback address: set TIERED_ADMIN_TOKEN (or gateway.admin.token) to expose it`);
+  }
+}
+
+export class UnknownServerError extends TieredError {
+  constructor(backend: string, server?: string) {
+    super('TIERED_ERR_GATEWAY_UNKNOWN_SERVER', server === undefined ? `no backend "${backend}"` : `no server "${server}" in backend "${backend}"`);
+  }
+}

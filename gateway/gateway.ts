@@ -1,0 +1,225 @@
+// The gateway process, start-up order in one place: validate the config, build the HTTP-mode
+// backends, run the first round of active checks, open the HTTP frontends, start the TCP side
+// (gateway/tcp) for `mode: tcp` frontends, then the admin port. `reload(config)` swaps HTTP
+// frontends and backends with no failed request; `stop(grace)` drains.
+import { formatIssues } from '../sdk/config/schema.js';
+import { ConfigError } from '../sdk/errors.js';
+import { createLogger } from '../sdk/log/logger.js';
+import type { AdminState } from '../sdk/balance/eligible.js';
+import { startTcpGateway, type TcpGateway } from './tcp/index.js';
+import { BackendRuntime } from './backend/backend.js';
+import { gatewayConfigSchema, type BackendConfig, type GatewayConfig, type HttpFrontendConfig, type TcpFrontendConfig } from './config.js';
+import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
+import { createHttpProxy, HttpFrontendRuntime } from './http/frontend-runtime.js';
+import { listenHttp, type HttpListener } from './http/listener.js';
+import { startAdmin, type AdminServer } from './admin/server.js';
+import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
+
+export interface GatewayOptions {
+  /** Start the admin port (when configured). Workers of a cluster leave it to the primary. */
+  admin?: boolean;
+  /** Run active checks here (false in cluster workers: the primary checks and broadcasts). */
+  activeChecks?: boolean;
+  /** Called on every active-check up/down change. */
+  onHealthChange?: HealthListener;
+  /** Reload hook of the admin API (`POST /reload`): re-reads the config source. */
+  reloadSource?: () => Promise<GatewayConfig> | GatewayConfig;
+  /** Access log override (tests). */
+  accessLog?: boolean;
+  /** Open the HTTP frontends (false in a cluster primary: it only checks, workers listen). */
+  listenHttp?: boolean;
+  /** Stats as the admin port shows them (a cluster primary adds its workers' counters). */
+  statsSource?: (own: GatewayStats) => Promise<GatewayStats> | GatewayStats;
+  /** Called after a runtime-API change was applied here (a cluster primary mirrors it). */
+  onServerChange?: (backend: string, server: string, change: { state?: AdminState; weight?: number }) => void;
+  /** Called after a reload was applied here. */
+  onReload?: (config: GatewayConfig) => void;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  /** Bound port per frontend name (HTTP and TCP), and `admin`. */
+  ports(): Record<string, number>;
+  backends(): ReadonlyMap<string, BackendRuntime>;
+  stats(): GatewayStats;
+  setServer(backend: string, server: string, change: { state?: AdminState; weight?: number }): void;
+  /** Applies a changed config: new requests use it; in-flight ones finish on the old one. */
+  reload(next: GatewayConfig | unknown): Promise<void>;
+  /** An up/down state decided elsewhere (cluster primary). */
+  applyHealth(backend: string, server: string, up: boolean): void;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const log = createLogger('gateway');
+
+export function validateGatewayConfig(input: unknown): GatewayConfig {
+  const parsed = gatewayConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, ['gateway']));
+  return parsed.data;
+}
+
+function isHttp(f: GatewayConfig['frontends'][number]): f is HttpFrontendConfig {
+  return f.mode === 'http';
+}
+
+/** The TCP part of the config, in the shape gateway/tcp validates on its own. */
+function tcpPart(config: GatewayConfig): { frontends: TcpFrontendConfig[]; backends: unknown[] } | undefined {
+  const frontends = config.frontends.filter((f): f is TcpFrontendConfig => f.mode === 'tcp');
+  if (frontends.length === 0) return undefined;
+  const used = new Set(frontends.map((f) => f.backend));
+  for (const b of config.backends) if (used.has(b.name) && b.fallback) used.add(b.fallback);
+  const backends = config.backends.filter((b) => used.has(b.name)).map((b) => ({
+    name: b.name, balance: b.balance, check: b.check, servers: b.servers, fallback: b.fallback,
+    onMarkedDown: b.onMarkedDown, maxQueue: b.maxQueue, queueTimeout: b.queueTimeout,
+  }));
+  return { frontends: frontends.map(({ mode: _mode, ...rest }) => ({ ...rest, mode: 'tcp' as const })), backends };
+}
+
+interface HttpSide {
+  backends: Map<string, BackendRuntime>;
+  checkers: Map<string, ActiveHealthChecker>;
+}
+
+async function buildHttpSide(config: GatewayConfig, options: GatewayOptions, previous?: HttpSide): Promise<HttpSide> {
+  const used = new Set(config.frontends.filter(isHttp).map((f) => f.backend));
+  const backends = new Map<string, BackendRuntime>();
+  const checkers = new Map<string, ActiveHealthChecker>();
+  const starting: Promise<void>[] = [];
+  for (const b of config.backends) {
+    if (!used.has(b.name)) continue;
+    const old = previous?.backends.get(b.name);
+    if (old && sameConfig(old.config, b)) {
+      backends.set(b.name, old);
+      const checker = previous!.checkers.get(b.name);
+      if (checker) checkers.set(b.name, checker);
+      continue;
+    }
+    const runtime = new BackendRuntime(b, 'http');
+    backends.set(b.name, runtime);
+    if (b.check && b.check.type !== 'postgres' && options.activeChecks !== false) {
+      const checker = new ActiveHealthChecker(runtime, b.check, log, options.onHealthChange);
+      checkers.set(b.name, checker);
+      starting.push(checker.start());
+    }
+  }
+  await Promise.all(starting);
+  for (const [name, checker] of previous?.checkers ?? []) if (checkers.get(name) !== checker) checker.stop();
+  return { backends, checkers };
+}
+
+function sameConfig(a: BackendConfig, b: BackendConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export async function startGateway(input: GatewayConfig | unknown, options: GatewayOptions = {}): Promise<Gateway> {
+  let config = validateGatewayConfig(input);
+  const accessLog = (options.accessLog ?? config.accessLog) ? createLogger('gateway.access') : undefined;
+  const proxy = createHttpProxy();
+  let side = await buildHttpSide(config, options);
+  const lookup = (name: string) => side.backends.get(name);
+  const listeners = new Map<string, { listener: HttpListener; runtime: HttpFrontendRuntime }>();
+
+  const openFrontend = async (f: HttpFrontendConfig) => {
+    const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
+    const listener = await listenHttp(runtime);
+    listeners.set(f.name, { listener, runtime });
+    log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
+  };
+  let tcp: TcpGateway | undefined;
+  let admin: AdminServer | undefined;
+  try {
+    if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f);
+    const tcpConfig = tcpPart(config);
+    if (tcpConfig) tcp = await startTcpGateway(tcpConfig);
+  } catch (error) {
+    for (const c of side.checkers.values()) c.stop();
+    await Promise.all([...listeners.values()].map((l) => l.listener.close(0)));
+    await tcp?.stop(0);
+    throw error;
+  }
+
+  const gateway: Gateway = {
+    get config() {
+      return config;
+    },
+    ports() {
+      const out: Record<string, number> = {};
+      for (const [name, l] of listeners) out[name] = l.listener.port;
+      if (tcp) for (const [name, f] of tcp.frontends) out[name] = f.address.port;
+      if (admin) out.admin = admin.port;
+      return out;
+    },
+    backends: () => side.backends,
+    stats: () => gatewayStats([...listeners.values()].map((l) => l.runtime), side.backends, tcp),
+    setServer(backendName, serverName, change) {
+      const backend = side.backends.get(backendName);
+      if (backend) {
+        backend.update(serverName, change);
+        options.onServerChange?.(backendName, serverName, change);
+        log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
+        return;
+      }
+      if (tcp?.setServer(backendName, serverName, change)) return;
+      backend!.update(serverName, change); // throws UnknownServerError
+    },
+    async reload(nextInput) {
+      const next = validateGatewayConfig(nextInput);
+      const nextSide = await buildHttpSide(next, options, side);
+      const retired = [...side.backends.values()].filter((b) => nextSide.backends.get(b.name) !== b);
+      side = nextSide;
+      const wanted = new Map(next.frontends.filter(isHttp).map((f) => [f.name, f]));
+      for (const [name, entry] of [...listeners]) {
+        const f = wanted.get(name);
+        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls)) {
+          const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
+          runtime.stats.merge(entry.runtime.stats);
+          entry.listener.use(runtime);
+          listeners.set(name, { listener: entry.listener, runtime });
+          wanted.delete(name);
+        } else {
+          listeners.delete(name);
+          void entry.listener.close(config.grace);
+        }
+      }
+      if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f);
+      if (JSON.stringify(tcpPart(next)) !== JSON.stringify(tcpPart(config))) {
+        log.warn('tcp frontends/backends changed: restart the gateway to apply TCP changes');
+      }
+      config = next;
+      options.onReload?.(next);
+      // Retired backends keep serving their in-flight requests, then let their sockets go.
+      setTimeout(() => retired.forEach((b) => b.close()), config.grace).unref();
+      log.info('configuration reloaded');
+    },
+    applyHealth(backendName, serverName, up) {
+      const backend = side.backends.get(backendName);
+      const server = backend?.servers.get(serverName);
+      if (!backend || !server) return;
+      server.check.status = up ? 'L7OK' : 'L7STS';
+      server.check.lastChange = Date.now();
+      backend.pool.setHealthy(serverName, up);
+    },
+    async stop(graceMs = config.grace) {
+      await admin?.close();
+      for (const c of side.checkers.values()) c.stop();
+      for (const l of listeners.values()) l.runtime.draining = true;
+      await Promise.all([
+        ...[...listeners.values()].map((l) => l.listener.close(graceMs)),
+        tcp?.stop(graceMs),
+      ]);
+      for (const b of side.backends.values()) b.close();
+      proxy.close();
+    },
+  };
+
+  if (config.admin && options.admin !== false) {
+    const statsSource = options.statsSource;
+    admin = await startAdmin(config.admin, {
+      stats: statsSource ? () => statsSource(gateway.stats()) : () => gateway.stats(),
+      setServer: (b, s, change) => gateway.setServer(b, s, change),
+      reload: options.reloadSource ? async () => gateway.reload(await options.reloadSource!()) : undefined,
+    });
+    log.info({ listen: config.admin.listen, port: admin.port }, `admin listening on ${config.admin.listen}`);
+  }
+  return gateway;
+}

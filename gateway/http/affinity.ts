@@ -1,0 +1,38 @@
+// Request affinity: the sticky-session cookie (HAProxy `cookie SRV insert`) and the key a
+// `hash` backend balances on (source IP, URI, a header or a cookie). Pure.
+import type { IncomingMessage } from 'node:http';
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** The server name the sticky cookie points to, if any. */
+export function stickyServer(req: IncomingMessage, cookie: string): string | undefined {
+  return cookieValue(req.headers.cookie, cookie);
+}
+
+export function stickyCookie(cookie: string, server: string): string {
+  return `${cookie}=${encodeURIComponent(server)}; Path=/; HttpOnly; SameSite=Lax`;
+}
+
+export interface HashOn {
+  on: 'source' | 'uri' | 'header' | 'cookie';
+  name?: string;
+}
+
+export function hashKey(req: IncomingMessage, client: string, hash: HashOn | undefined): string | undefined {
+  switch (hash?.on ?? 'source') {
+    case 'uri': return req.url;
+    case 'header': {
+      const value = req.headers[hash!.name!.toLowerCase()];
+      return Array.isArray(value) ? value.join(',') : value;
+    }
+    case 'cookie': return cookieValue(req.headers.cookie, hash!.name!);
+    default: return client;
+  }
+}

@@ -1,0 +1,264 @@
+// One client request through the HTTP proxy: guard → rate limit → headers → acquire a server
+// (maybe after waiting in the backend queue) → attempt via http-proxy-3 → on a retryable
+// failure another server within the retry budget → response (or 502/503/504 with the request
+// id) → access log. Every attempt ends exactly once in the pool (in-flight, EWMA, outlier).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Outcome } from '../../sdk/balance/server-pool.js';
+import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
+import type { ServerRuntime } from '../backend/server.js';
+import { sendError } from './error-response.js';
+import { ensureTraceparent, requestIdFor, setForwardedHeaders, stripRequestHopByHop, unmappedAddress, isTrusted } from './headers.js';
+import type { HttpFrontendRuntime } from './frontend-runtime.js';
+import { mayRetry, RETRYABLE_STATUS, requestHasBody, type AttemptFailure } from './retry-policy.js';
+import { rejectReason } from './request-guard.js';
+import { responseHeaders } from './headers.js';
+import { stickyServer, stickyCookie, hashKey } from './affinity.js';
+
+const MARK = Symbol('tiered.bytes');
+
+export interface Attempt {
+  server: ServerRuntime;
+  startedAt: number;
+  connectedAt: number;
+  ended: boolean;
+  connectTimedOut: boolean;
+  timedOut: boolean;
+  /** A retry (holds a retry-budget token until it ends). */
+  retry: boolean;
+}
+
+/** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
+export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' | 'SD' | 'sC' | 'sH' | 'sD' | 'sQ' | 'PR' | 'PQ' | 'RR';
+
+export class Exchange {
+  readonly start = performance.now();
+  readonly id: string;
+  readonly client: string;
+  backend!: BackendRuntime;
+  attempt: Attempt | undefined;
+  readonly tried = new Set<string>();
+  retries = 0;
+  status = 0;
+  termination: Termination = '--';
+  queueMs = -1;
+  connectMs = -1;
+  headersMs = -1;
+  done = false;
+  private hasBody = false;
+  private cancelQueue: (() => void) | undefined;
+
+  constructor(readonly frontend: HttpFrontendRuntime, readonly req: IncomingMessage, readonly res: ServerResponse) {
+    this.id = requestIdFor(req.headers['x-request-id']);
+    this.client = unmappedAddress(req.socket.remoteAddress);
+  }
+
+  run(): void {
+    const { req, res, frontend } = this;
+    frontend.stats.requests++;
+    res.once('close', () => this.onClose());
+    const reason = rejectReason(req);
+    if (reason) return this.fail(400, 'PR', reason, { connection: 'close' });
+    if (frontend.rateLimiter) {
+      const wait = frontend.rateLimiter.check(this.client);
+      if (wait > 0) return this.fail(429, 'RR', 'rate limit', { 'retry-after': String(wait) });
+    }
+    const backend = frontend.backend();
+    if (!backend) return this.fail(503, 'PR', 'no backend');
+    this.backend = backend;
+    backend.retryBudget.deposit();
+    const headers = req.headers;
+    this.hasBody = requestHasBody(headers);
+    if (headers.expect !== undefined) delete headers.expect; // Node already answered 100-continue
+    stripRequestHopByHop(headers);
+    setForwardedHeaders(headers, this.client, frontend.proto, isTrusted(frontend.trusted, this.client));
+    headers['x-request-id'] = this.id;
+    ensureTraceparent(headers);
+    this.acquire();
+  }
+
+  private acquire(): void {
+    const queuedAt = performance.now();
+    const backend = this.backend;
+    const sticky = backend.config.sticky ? stickyServer(this.req, backend.config.sticky.cookie) : undefined;
+    let settled = false;
+    const cancel = backend.acquire(
+      { exclude: this.tried, prefer: sticky, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined },
+      (server, failure) => {
+        settled = true;
+        this.cancelQueue = undefined;
+        if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;
+        if (server) this.send(server);
+        else this.noServer(failure!);
+      },
+    );
+    if (!settled) this.cancelQueue = cancel;
+  }
+
+  private noServer(failure: AcquireFailure): void {
+    if (failure === 'cancelled' || this.done) return;
+    if (failure === 'queue-timeout') return this.fail(503, 'sQ', 'no server slot freed in time');
+    if (failure === 'queue-full') return this.fail(503, 'PQ', 'queue full');
+    if (this.attempt) return this.failAfterAttempt(); // retries exhausted the servers: keep the last error
+    return this.fail(503, 'SC', 'no server available');
+  }
+
+  private lastFailure: { status: number; termination: Termination; detail: string } | undefined;
+
+  private send(server: ServerRuntime): void {
+    if (this.done) {
+      this.backend.serveQueue();
+      return;
+    }
+    this.tried.add(server.name);
+    const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
+    this.attempt = attempt;
+    this.frontend.proxy.web(this.req, this.res, { target: server.target, agent: server.agent, attempt, exchange: this } as never, (error: Error) => this.onAttemptError(attempt, error));
+  }
+
+  /** http-proxy-3 'proxyReq': socket assigned. Connect timeout, server (inactivity) timeout. */
+  onProxyReq(attempt: Attempt, proxyReq: import('node:http').ClientRequest, socket: import('node:net').Socket): void {
+    const timeouts = this.backend.config.timeouts;
+    if (socket.connecting) {
+      const timer = setTimeout(() => {
+        attempt.connectTimedOut = true;
+        proxyReq.destroy(new Error('connect timeout'));
+      }, timeouts.connect);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        attempt.connectedAt = performance.now();
+      });
+      socket.once('close', () => clearTimeout(timer));
+    } else {
+      attempt.connectedAt = performance.now();
+    }
+    proxyReq.setTimeout(timeouts.server, () => {
+      attempt.timedOut = true;
+      proxyReq.destroy(new Error('server timeout'));
+    });
+  }
+
+  /** http-proxy-3 'proxyRes' (selfHandleResponse): retry on 502/503/504 or write the response. */
+  onProxyRes(proxyRes: IncomingMessage): void {
+    const attempt = this.attempt!;
+    const status = proxyRes.statusCode ?? 502;
+    const now = performance.now();
+    this.connectMs = (attempt.connectedAt || now) - attempt.startedAt;
+    this.headersMs = now - (attempt.connectedAt || attempt.startedAt);
+    if (RETRYABLE_STATUS.has(status) && this.retryAllowed('status')) {
+      proxyRes.resume();
+      this.lastFailure = { status, termination: 'SH', detail: `server answered ${status}` };
+      this.endAttempt(attempt, 'server-error');
+      this.retry();
+      return;
+    }
+    this.status = status;
+    const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
+    headers.push('x-request-id', this.id);
+    const sticky = this.backend.config.sticky;
+    if (sticky && stickyServer(this.req, sticky.cookie) !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));
+    const res = this.res;
+    if (this.frontend.draining) res.shouldKeepAlive = false;
+    try {
+      res.writeHead(status, proxyRes.statusMessage, headers);
+    } catch {
+      this.endAttempt(attempt, 'server-error');
+      return this.fail(502, 'SH', 'invalid response header');
+    }
+    proxyRes.on('error', () => res.destroy());
+    proxyRes.pipe(res);
+  }
+
+  private onAttemptError(attempt: Attempt, error: NodeJS.ErrnoException): void {
+    if (attempt.ended || this.done) return;
+    const responded = this.res.headersSent;
+    const connected = attempt.connectedAt > 0 && !attempt.connectTimedOut;
+    let failure: AttemptFailure;
+    let outcome: Outcome;
+    if (!connected) {
+      failure = 'connect';
+      outcome = 'connect-error';
+      attempt.server.stats.errors.connect++;
+    } else if (attempt.timedOut) {
+      failure = 'timeout';
+      outcome = 'timeout';
+      attempt.server.stats.errors.timeout++;
+    } else {
+      failure = 'reset';
+      outcome = 'reset';
+      attempt.server.stats.errors.response++;
+    }
+    this.endAttempt(attempt, outcome);
+    if (responded) {
+      this.termination = failure === 'timeout' ? 'sD' : 'SD';
+      this.res.destroy();
+      return;
+    }
+    this.lastFailure = failure === 'timeout'
+      ? { status: 504, termination: 'sH', detail: 'server timeout' }
+      : failure === 'connect'
+        ? { status: 502, termination: attempt.connectTimedOut ? 'sC' : 'SC', detail: `cannot connect to server (${attempt.connectTimedOut ? 'timeout' : (error.code ?? error.message)})` }
+        : { status: 502, termination: 'SH', detail: `server closed the connection (${error.code ?? error.message})` };
+    if (this.retryAllowed(failure)) this.retry();
+    else this.failAfterAttempt();
+  }
+
+  private retryAllowed(failure: AttemptFailure): boolean {
+    const backend = this.backend;
+    if (!mayRetry({ method: this.req.method, hasBody: this.hasBody, failure, retries: this.retries, maxRetries: backend.config.retries.attempts })) return false;
+    if (this.tried.size >= backend.servers.size) return false;
+    return backend.retryBudget.tryAcquire();
+  }
+
+  private retry(): void {
+    this.retries++;
+    this.backend.stats.retries++;
+    this.attempt!.server.stats.retries++;
+    this.acquire();
+  }
+
+  private failAfterAttempt(): void {
+    const f = this.lastFailure ?? { status: 502, termination: 'SC' as Termination, detail: 'no server answered' };
+    this.fail(f.status, f.termination, f.detail);
+  }
+
+  private endAttempt(attempt: Attempt, outcome: Outcome): void {
+    if (attempt.ended) return;
+    attempt.ended = true;
+    if (attempt.retry) this.backend.retryBudget.release();
+    this.backend.end(attempt.server, attempt.startedAt, outcome);
+  }
+
+  private fail(status: number, termination: Termination, detail: string, extra?: Record<string, string>): void {
+    this.status = status;
+    this.termination = termination;
+    if (this.frontend.draining) this.res.shouldKeepAlive = false;
+    sendError(this.res, status, this.id, detail, extra);
+  }
+
+  /** The client side is closed (response finished or client gone): account and log once. */
+  private onClose(): void {
+    if (this.done) return;
+    this.done = true;
+    const finished = this.res.writableFinished;
+    if (this.cancelQueue) {
+      this.cancelQueue();
+      this.termination = 'CQ';
+    }
+    const attempt = this.attempt;
+    if (attempt && !attempt.ended) {
+      if (!finished) this.termination = this.res.headersSent ? 'CD' : 'CH';
+      this.endAttempt(attempt, finished ? (this.status >= 500 ? 'server-error' : 'success') : 'cancelled');
+    }
+    if (!finished && this.termination === '--') this.termination = 'CR';
+    this.frontend.record(this, finished);
+  }
+
+  /** Bytes read from / written to the client connection since the previous exchange on it ended. */
+  socketBytes(): { bytesIn: number; bytesOut: number } {
+    const socket = this.req.socket as typeof this.req.socket & { [MARK]?: [number, number] };
+    const [read, written] = socket[MARK] ?? [0, 0];
+    const now: [number, number] = [socket.bytesRead, socket.bytesWritten];
+    socket[MARK] = now;
+    return { bytesIn: now[0] - read, bytesOut: now[1] - written };
+  }
+}

@@ -1,0 +1,130 @@
+// The runtime of one HTTP frontend: its settings resolved from config (trusted proxies, rate
+// limiter, proto), the backend it routes to (looked up per request, so a reload swaps it), the
+// http-proxy-3 instance, stats, the access log and request metrics.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockList } from 'node:net';
+import { metrics, type Histogram } from '@opentelemetry/api';
+import { ProxyServer } from 'http-proxy-3';
+import type { Logger } from '../../sdk/log/logger.js';
+import type { BackendRuntime } from '../backend/backend.js';
+import { Stats } from '../backend/stats.js';
+import type { HttpFrontendConfig } from '../config.js';
+import { Exchange, type Attempt } from './exchange.js';
+import { trustedProxyList } from './headers.js';
+import { RateLimiter } from './rate-limit.js';
+
+const EXCHANGE = Symbol('tiered.exchange');
+type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
+
+let durationHistogram: Histogram | undefined;
+function requestDuration(): Histogram {
+  durationHistogram ??= metrics.getMeter('tiered.gateway').createHistogram('tiered.gateway.request.duration', {
+    description: 'Gateway request duration, client side (queue + connect + response)',
+    unit: 's',
+  });
+  return durationHistogram;
+}
+
+/** One shared http-proxy-3 instance: the per-request hooks find their exchange on the request. */
+export function createHttpProxy(): ProxyServer {
+  const proxy = new ProxyServer({ xfwd: false, selfHandleResponse: true, prependPath: true });
+  proxy.on('proxyReq', (proxyReq, req, _res, options, socket) => {
+    const attempt = (options as { attempt?: Attempt }).attempt;
+    const exchange = (req as WithExchange)[EXCHANGE];
+    if (attempt && exchange) exchange.onProxyReq(attempt, proxyReq, socket);
+  });
+  proxy.on('proxyRes', (proxyRes, req) => {
+    (req as WithExchange)[EXCHANGE]?.onProxyRes(proxyRes);
+  });
+  proxy.on('error', () => {}); // every call passes its own callback; this only keeps a stray error from throwing
+  return proxy;
+}
+
+export class HttpFrontendRuntime {
+  readonly name: string;
+  readonly proto: 'http' | 'https';
+  readonly trusted: BlockList | undefined;
+  readonly rateLimiter: RateLimiter | undefined;
+  readonly stats = new Stats();
+  /** Stopping: responses close their connection instead of keeping it alive. */
+  draining = false;
+  /** Client connections open right now. */
+  connections = 0;
+
+  constructor(
+    readonly config: HttpFrontendConfig,
+    readonly proxy: ProxyServer,
+    private readonly lookup: (name: string) => BackendRuntime | undefined,
+    private readonly accessLog: Logger | undefined,
+  ) {
+    this.name = config.name;
+    this.proto = config.tls ? 'https' : 'http';
+    this.trusted = trustedProxyList(config.trustedProxies);
+    this.rateLimiter = config.rateLimit ? new RateLimiter(config.rateLimit.rate, config.rateLimit.burst) : undefined;
+  }
+
+  backend(): BackendRuntime | undefined {
+    return this.lookup(this.config.backend);
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const exchange = new Exchange(this, req, res);
+    (req as WithExchange)[EXCHANGE] = exchange;
+    exchange.run();
+  }
+
+  /** The exchange is over: counters, histogram, metrics, access log line. */
+  record(x: Exchange, finished: boolean): void {
+    const total = performance.now() - x.start;
+    const stats = this.stats;
+    const server = x.attempt?.server;
+    const { bytesIn, bytesOut } = x.socketBytes();
+    stats.status(x.status);
+    stats.time(total);
+    stats.bytesIn += bytesIn;
+    stats.bytesOut += bytesOut;
+    if (!finished) stats.errors.aborted++;
+    const backend = x.backend;
+    if (backend && x.status) {
+      backend.stats.status(x.status);
+      backend.stats.time(total);
+      backend.stats.bytesIn += bytesIn;
+      backend.stats.bytesOut += bytesOut;
+    }
+    if (server && x.status && x.termination === '--') {
+      server.stats.status(x.status);
+      server.stats.time(total);
+      server.stats.bytesIn += bytesIn;
+      server.stats.bytesOut += bytesOut;
+    }
+    requestDuration().record(total / 1000, {
+      'tiered.frontend': this.name,
+      'tiered.backend': backend?.name ?? '',
+      'http.response.status_code': x.status,
+    });
+    if (this.accessLog) {
+      this.accessLog.info({
+        frontend: this.name,
+        backend: backend?.name,
+        server: server?.name,
+        client: x.client,
+        method: x.req.method,
+        path: x.req.url,
+        status: x.status || undefined,
+        retries: x.retries,
+        tw: round(x.queueMs),
+        tc: round(x.connectMs),
+        tr: round(x.headersMs),
+        ta: round(total),
+        bytes_in: bytesIn,
+        bytes_out: bytesOut,
+        term: x.termination,
+        request_id: x.id,
+      }, 'request');
+    }
+  }
+}
+
+function round(ms: number): number {
+  return ms < 0 ? -1 : Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,74 @@
+// Test support (not a test): real HTTP backend servers on free loopback ports that answer with
+// their own name, can be slowed down, broken or stopped, and count what they received.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface TestBackend {
+  readonly name: string;
+  readonly port: number;
+  readonly address: string;
+  /** Requests received (all paths but the health path). */
+  hits: number;
+  /** Health checks received. */
+  checks: number;
+  /** The last request's headers. */
+  lastHeaders: IncomingMessage['headers'];
+  /** Milliseconds to wait before answering (0). */
+  delay: number;
+  /** Status to answer with (200); `health` answers the health path. */
+  status: number;
+  health: number;
+  /** TCP connections accepted so far / open now. */
+  connections: number;
+  openConnections(): number;
+  handler?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  server: Server;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startTestBackend(name: string, port = 0): Promise<TestBackend> {
+  const sockets = new Set<Socket>();
+  const backend: TestBackend = {
+    name, port, address: '', hits: 0, checks: 0, lastHeaders: {}, delay: 0, status: 200, health: 200, connections: 0,
+    openConnections: () => sockets.size,
+    server: undefined as unknown as Server,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        backend.server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    async start() {
+      backend.server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+        if (req.url === '/healthz') {
+          backend.checks++;
+          res.writeHead(backend.health, { 'content-type': 'text/plain' });
+          res.end('ok');
+          return;
+        }
+        backend.hits++;
+        backend.lastHeaders = req.headers;
+        if (backend.handler?.(req, res)) return;
+        const answer = () => {
+          const body = `${name} ${req.method} ${req.url}`;
+          res.writeHead(backend.status, { 'content-type': 'text/plain', 'x-server': name, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        };
+        req.resume();
+        req.on('end', () => (backend.delay > 0 ? setTimeout(answer, backend.delay) : answer()));
+      });
+      backend.server.on('connection', (socket: Socket) => {
+        backend.connections++;
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) => backend.server.listen(backend.port, '127.0.0.1', () => resolve()));
+      const address = backend.server.address();
+      (backend as { port: number }).port = typeof address === 'object' && address ? address.port : backend.port;
+      (backend as { address: string }).address = `127.0.0.1:${backend.port}`;
+    },
+  };
+  await backend.start();
+  return backend;
+}

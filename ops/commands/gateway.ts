@@ -1,0 +1,70 @@
+// `tiered gateway`: the load balancer. Quick mode from flags, or `-c tiered.yaml` (the
+// `gateway:` section). SIGHUP / POST /reload re-read the file; SIGTERM drains and exits 0.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { runGateway, type GatewaySource } from '../../gateway/process.js';
+import { quickConfig } from '../../gateway/quick-config.js';
+import { validateGatewayConfig } from '../../gateway/gateway.js';
+import { GatewayConfigError } from '../../gateway/errors.js';
+import { loadConfigFile } from '../config/load.js';
+import { UsageError } from '../errors.js';
+
+interface GatewayFlags {
+  config?: string;
+  listen: string;
+  backend: string[];
+  health?: string;
+  balance?: string;
+  admin?: string;
+  workers?: string;
+  accessLog: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function gatewaySource(flags: GatewayFlags): GatewaySource {
+  const workers = flags.workers === undefined ? undefined : Number(flags.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers: expected a whole number ≥ 1, got "${flags.workers}"`);
+  if (flags.config !== undefined || (flags.backend.length === 0 && existsSync('tiered.yaml'))) {
+    if (flags.backend.length > 0) throw new UsageError('give either -c <file> or --backend flags, not both');
+    const file = flags.config ?? 'tiered.yaml';
+    const load = () => {
+      const gateway = loadConfigFile(file).gateway;
+      if (!gateway || gateway.frontends.length === 0) throw new UsageError(`${file}: no gateway.frontends to serve`);
+      const config = validateGatewayConfig(gateway);
+      if (workers !== undefined) config.workers = workers;
+      if (!flags.accessLog) config.accessLog = false;
+      return config;
+    };
+    load(); // fail fast (exit 2) on a bad file
+    return { load, reloadable: true };
+  }
+  try {
+    const config = validateGatewayConfig(quickConfig({
+      listen: flags.listen, backends: flags.backend, health: flags.health, balance: flags.balance,
+      admin: flags.admin, workers, accessLog: flags.accessLog,
+    }));
+    return { load: () => config, reloadable: false };
+  } catch (error) {
+    if (error instanceof GatewayConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function registerGatewayCommand(program: Command): void {
+  program
+    .command('gateway')
+    .description('run the HTTP/TCP load balancer (quick mode: --listen and --backend; or -c tiered.yaml)')
+    .option('-c, --config <file>', 'config file with a gateway: section')
+    .option('--listen <host:port>', 'quick mode: address to listen on', '127.0.0.1:8080')
+    .option('--backend <url>', 'quick mode: a backend server, e.g. http://127.0.0.1:3001 (repeat for more)', collect, [])
+    .option('--health <path>', 'quick mode: HTTP health check path, e.g. /healthz')
+    .option('--balance <algorithm>', 'quick mode: p2c-ewma (default), roundrobin, leastconn, random, hash, first')
+    .option('--admin <host:port>', 'admin port: /stats, /stats.json, /metrics, runtime API (e.g. 127.0.0.1:8404)')
+    .option('--workers <n>', 'worker processes (node:cluster); health state is shared')
+    .option('--no-access-log', 'do not write the JSON access log')
+    .action(async (flags: GatewayFlags) => {
+      await runGateway(gatewaySource(flags));
+      await new Promise<void>(() => {}); // runs until a signal stops the process
+    });
+}
