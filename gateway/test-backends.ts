@@ -1,7 +1,8 @@
 // Test support (not a test): real HTTP backend servers on free loopback ports that answer with
 // their own name, can be slowed down, broken or stopped, and count what they received.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
+import { request as httpRequestRaw } from 'node:http';
 
 export interface TestBackend {
   readonly name: string;
@@ -71,4 +72,40 @@ export async function startTestBackend(name: string, port = 0): Promise<TestBack
   };
   await backend.start();
   return backend;
+}
+
+export interface SimpleResponse {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** One request through node:http (no keep-alive unless an agent is given). */
+export function httpRequest(port: number, options: { path?: string; method?: string; headers?: Record<string, string>; body?: string; agent?: import('node:http').Agent | false } = {}): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequestRaw({ host: '127.0.0.1', port, path: options.path ?? '/', method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** Writes raw bytes on a new connection and returns everything the gateway answered until it closed (or timeoutMs). */
+export function rawExchange(port: number, text: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.write(text);
+  });
 }

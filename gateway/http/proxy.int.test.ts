@@ -1,0 +1,211 @@
+// HTTP proxy behaviour against real backend servers on loopback: headers, request ids, no open
+// proxy, malformed and smuggling-shaped requests, error responses, timeouts, retries.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type Gateway } from '../gateway.js';
+import { httpRequest, rawExchange, startTestBackend, type TestBackend } from '../test-backends.js';
+
+describe('gateway HTTP proxy', () => {
+  let a: TestBackend;
+  let b: TestBackend;
+  let gw: Gateway;
+  let port: number;
+  let trustedPort: number;
+
+  before(async () => {
+    a = await startTestBackend('a');
+    b = await startTestBackend('b');
+    gw = await startGateway({
+      accessLog: false,
+      frontends: [
+        { name: 'web', listen: '127.0.0.1:0', backend: 'app', maxHeaderSize: '8kb' },
+        { name: 'behind-lb', listen: '127.0.0.1:0', backend: 'app', trustedProxies: ['127.0.0.0/8'] },
+        { name: 'slow', listen: '127.0.0.1:0', backend: 'slow' },
+        { name: 'dead', listen: '127.0.0.1:0', backend: 'dead' },
+      ],
+      backends: [
+        { name: 'app', balance: 'roundrobin', servers: [{ name: 'a', address: a.address }, { name: 'b', address: b.address }] },
+        { name: 'slow', servers: [{ name: 'a', address: a.address }], timeouts: { server: '300ms' } },
+        { name: 'dead', servers: [{ name: 'x', address: '127.0.0.1:1' }], outlier: { consecutiveErrors: 0 } },
+      ],
+    });
+    port = gw.ports().web;
+    trustedPort = gw.ports()['behind-lb'];
+  });
+
+  after(async () => {
+    await gw.stop(100);
+    await a.stop();
+    await b.stop();
+  });
+
+  test('sets X-Forwarded-* and Forwarded, replacing what an untrusted client sent', async () => {
+    const res = await httpRequest(port, { path: '/h', headers: { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6', host: 'shop.example' } });
+    assert.equal(res.status, 200);
+    const seen = (a.lastHeaders.host === 'shop.example' && a.hits > 0 ? a : b).lastHeaders;
+    assert.equal(seen['x-forwarded-for'], '127.0.0.1');
+    assert.equal(seen['x-forwarded-proto'], 'http');
+    assert.equal(seen['x-forwarded-host'], 'shop.example');
+    assert.equal(seen.forwarded, 'for=127.0.0.1;proto=http;host="shop.example"');
+    assert.equal(seen.host, 'shop.example');
+  });
+
+  test('appends to X-Forwarded-For from a trusted proxy', async () => {
+    await httpRequest(trustedPort, { path: '/t', headers: { 'x-forwarded-for': '203.0.113.7', 'x-forwarded-proto': 'https' } });
+    const seen = a.lastHeaders['x-forwarded-for'] === '203.0.113.7, 127.0.0.1' ? a.lastHeaders : b.lastHeaders;
+    assert.equal(seen['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+    assert.equal(seen['x-forwarded-proto'], 'https');
+  });
+
+  test('removes hop-by-hop headers, including those named by Connection', async () => {
+    a.lastHeaders = {};
+    b.lastHeaders = {};
+    await httpRequest(port, { path: '/hop', headers: { connection: 'x-secret, keep-alive', 'x-secret': '1', 'keep-alive': 'timeout=5', 'proxy-authorization': 'Basic eA==', te: 'trailers', 'x-kept': 'yes' } });
+    const seen = a.lastHeaders['x-kept'] ? a.lastHeaders : b.lastHeaders;
+    assert.equal(seen['x-kept'], 'yes');
+    assert.equal(seen['x-secret'], undefined);
+    assert.equal(seen['proxy-authorization'], undefined);
+    assert.equal(seen.te, undefined);
+    assert.equal(seen['keep-alive'], undefined);
+  });
+
+  test('generates an x-request-id, or propagates a sane one, and returns it', async () => {
+    const fresh = await httpRequest(port, { path: '/id' });
+    assert.match(String(fresh.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+    const given = await httpRequest(port, { path: '/id', headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(given.headers['x-request-id'], 'abc-123');
+    const seen = a.lastHeaders['x-request-id'] === 'abc-123' ? a.lastHeaders : b.lastHeaders;
+    assert.equal(seen['x-request-id'], 'abc-123');
+    const bad = await httpRequest(port, { path: '/id', headers: { 'x-request-id': 'has spaces and <html>' } });
+    assert.notEqual(bad.headers['x-request-id'], 'has spaces and <html>');
+  });
+
+  test('propagates a W3C traceparent and starts one when there is none', async () => {
+    const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await httpRequest(port, { path: '/trace', headers: { traceparent: tp } });
+    assert.ok([a.lastHeaders.traceparent, b.lastHeaders.traceparent].includes(tp));
+    await httpRequest(port, { path: '/trace2' });
+    const seen = [a.lastHeaders, b.lastHeaders].find((h) => h.traceparent !== tp)!;
+    assert.match(String(seen.traceparent), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  test('no open proxy: an absolute-form URI or foreign Host reaches only the configured backend', async () => {
+    const hitsBefore = a.hits + b.hits;
+    const answer = await rawExchange(port, 'GET http://169.254.169.254/latest/meta-data HTTP/1.1\r\nHost: 169.254.169.254\r\nConnection: close\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.match(answer, /(a|b) GET \/latest\/meta-data/);
+    assert.equal(a.hits + b.hits, hitsBefore + 1);
+    const connect = await rawExchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    assert.match(connect, /^HTTP\/1\.1 400/);
+  });
+
+  test('rejects Content-Length together with Transfer-Encoding (400), bad framing (400), huge headers (431)', async () => {
+    const hitsBefore = a.hits + b.hits;
+    const smuggle = await rawExchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(smuggle, /^HTTP\/1\.1 400/);
+    assert.doesNotMatch(smuggle, /GET \/admin/);
+    const malformed = await rawExchange(port, 'GARBAGE\r\n\r\n');
+    assert.match(malformed, /^HTTP\/1\.1 400/);
+    const noHost = await rawExchange(port, 'GET / HTTP/1.1\r\n\r\n');
+    assert.match(noHost, /^HTTP\/1\.1 400/);
+    const big = await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(10_000)}\r\n\r\n`);
+    assert.match(big, /^HTTP\/1\.1 431/);
+    assert.equal(a.hits + b.hits, hitsBefore);
+  });
+
+  test('502 with the request id when no server can be reached', async () => {
+    const res = await httpRequest(gw.ports().dead, { path: '/x', headers: { 'x-request-id': 'req-502' } });
+    assert.equal(res.status, 502);
+    assert.equal(res.headers['x-request-id'], 'req-502');
+    assert.match(res.body, /request id: req-502/);
+  });
+
+  test('504 when the server does not answer within timeouts.server', async () => {
+    a.delay = 1500;
+    try {
+      const res = await httpRequest(gw.ports().slow, { path: '/slow' });
+      assert.equal(res.status, 504);
+      assert.match(res.body, /request id: /);
+    } finally {
+      a.delay = 0;
+    }
+  });
+});
+
+describe('gateway retries', () => {
+  let good: TestBackend;
+  let flaky: TestBackend;
+  let gw: Gateway;
+
+  before(async () => {
+    good = await startTestBackend('good');
+    flaky = await startTestBackend('flaky');
+    gw = await startGateway({
+      accessLog: false,
+      frontends: [
+        { name: 'web', listen: '127.0.0.1:0', backend: 'app' },
+        { name: 'down', listen: '127.0.0.1:0', backend: 'down' },
+      ],
+      backends: [
+        { name: 'app', balance: 'roundrobin', servers: [{ name: 'flaky', address: flaky.address }, { name: 'good', address: good.address }], outlier: { consecutiveErrors: 0 }, panicThreshold: 0 },
+        { name: 'down', balance: 'roundrobin', servers: [{ name: 'gone', address: '127.0.0.1:1' }, { name: 'good', address: good.address }], outlier: { consecutiveErrors: 0 } },
+      ],
+    });
+  });
+
+  after(async () => {
+    await gw.stop(100);
+    await good.stop();
+    await flaky.stop();
+  });
+
+  test('a connect failure is retried on another server, also for POST', async () => {
+    const port = gw.ports().down;
+    for (let i = 0; i < 4; i++) {
+      const res = await httpRequest(port, { path: '/p', method: 'POST' });
+      assert.equal(res.status, 200);
+      assert.match(res.body, /^good POST/);
+    }
+    const stats = gw.stats().backends.find((x) => x.name === 'down')!;
+    assert.ok(stats.retries >= 2, `retries: ${stats.retries}`);
+  });
+
+  test('GET is retried on 503 from a server; POST with a body is not', async () => {
+    flaky.status = 503;
+    try {
+      const port = gw.ports().web;
+      for (let i = 0; i < 4; i++) {
+        const res = await httpRequest(port, { path: '/g' });
+        assert.equal(res.status, 200, 'GET answered by the good server');
+      }
+      const before = flaky.hits;
+      let failed = 0;
+      for (let i = 0; i < 4; i++) {
+        const res = await httpRequest(port, { path: '/post', method: 'POST', body: 'payload', headers: { 'content-type': 'text/plain' } });
+        if (res.status === 503) failed++;
+      }
+      assert.equal(flaky.hits - before, 2, 'roundrobin sent two POSTs to the flaky server');
+      assert.equal(failed, 2, 'both were answered 503, not retried');
+    } finally {
+      flaky.status = 200;
+    }
+  });
+
+  test('the retry budget caps retries under a storm of failures', async () => {
+    flaky.status = 503;
+    good.status = 503;
+    try {
+      const port = gw.ports().web;
+      const hitsBefore = flaky.hits + good.hits;
+      const n = 60;
+      for (let i = 0; i < n; i++) await httpRequest(port, { path: '/storm' });
+      const sent = flaky.hits + good.hits - hitsBefore;
+      // Without a budget every request would be tried twice (120); the budget allows ~20% + a small reserve.
+      assert.ok(sent < n * 1.5, `requests reaching servers: ${sent} for ${n} client requests`);
+      assert.ok(sent > n, 'some retries happened');
+    } finally {
+      flaky.status = 200;
+      good.status = 200;
+    }
+  });
+});
