@@ -37,6 +37,7 @@ export function createBus(url: string, namespace: string, listener: BusListener)
   sub.on('error', (error) => log.debug({ err: error }, 'cache bus subscriber error'));
   pub.on('error', (error) => log.debug({ err: error }, 'cache bus publisher error'));
   let healthy = false;
+  let closing = false;
   let everReady = false;
   sub.on('message', (_channel: string, text: string) => {
     try {
@@ -47,7 +48,7 @@ export function createBus(url: string, namespace: string, listener: BusListener)
     }
   });
   sub.on('close', () => {
-    if (healthy) log.warn({ channel }, 'cache bus disconnected: L1 bypassed until it is back');
+    if (healthy && !closing) log.warn({ channel }, 'cache bus disconnected: L1 bypassed until it is back');
     healthy = false;
   });
   // On every (re)connect: subscribe (idempotent; ioredis also re-subscribes on its own), and
@@ -81,6 +82,7 @@ export function createBus(url: string, namespace: string, listener: BusListener)
       await pub.publish(channel, JSON.stringify({ o: origin, ...message }));
     },
     async close() {
+      closing = true;
       await Promise.allSettled([sub.quit(), pub.quit()]);
     },
   };

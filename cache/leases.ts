@@ -23,6 +23,7 @@ async function holds(store: CacheStore, lease: Lease): Promise<boolean> {
 
 /** Writes the value only under a lease still held; false when it was voided (stale set rejected). */
 export async function fillUnderLease(store: CacheStore, lease: Lease, key: string, value: Buffer, ttlMs: number): Promise<boolean> {
+  if (store.fillIfLeased) return store.fillIfLeased(lease.key, lease.token, key, value, ttlMs);
   if (!(await holds(store, lease))) return false;
   await store.set(key, value, ttlMs);
   if (!(await holds(store, lease))) {

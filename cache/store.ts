@@ -22,6 +22,12 @@ export interface CacheStore {
    * holding `initial` (and `initial` is returned). `get` reads it back as decimal ASCII.
    */
   incr(key: string, initial: number): Promise<number>;
+  /**
+   * Optional atomic lease fill: when `leaseKey` holds `token`, store the value and delete the
+   * lease in one step and return true; else store nothing and return false. Stores without
+   * it (memcached) get the portable check–set–recheck in leases.ts.
+   */
+  fillIfLeased?(leaseKey: string, token: string, key: string, value: Buffer, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -50,6 +50,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
       lru.set(key, Buffer.from(String(next)), { ttl: ttl && Number.isFinite(ttl) && ttl > 0 ? ttl : undefined });
       return next;
     },
+    async fillIfLeased(leaseKey, token, key, value, ttlMs) {
+      checkSize(key, value);
+      if (lru.get(leaseKey)?.toString() !== token) return false;
+      lru.set(key, Buffer.from(value), { ttl: ttlOf(ttlMs) });
+      lru.delete(leaseKey);
+      return true;
+    },
     async close() {
       lru.clear();
     },

@@ -22,6 +22,17 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 return redis.call('INCR', KEYS[1])`;
 
+// Stores the value and drops the lease only while the lease still holds the caller's token.
+const FILL_IF_LEASED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+redis.call('DEL', KEYS[1])
+return 1`;
+
 export function createRedisStore(options: RedisStoreOptions): CacheStore {
   const log = createLogger('cache');
   const redis = new Redis(options.url, {
@@ -32,6 +43,7 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore {
   });
   redis.on('error', (error) => log.debug({ err: error }, 'redis store connection error'));
   redis.defineCommand('tieredIncrFrom', { numberOfKeys: 1, lua: INCR_FROM });
+  redis.defineCommand('tieredFillIfLeased', { numberOfKeys: 2, lua: FILL_IF_LEASED });
   const maxItemSize = options.maxItemSize ?? 8 * 1024 * 1024;
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
@@ -60,6 +72,10 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore {
     },
     delete: (key) => wrap(async () => (await redis.del(key)) > 0),
     incr: (key, initial) => wrap(async () => Number(await (redis as any).tieredIncrFrom(key, initial))),
+    async fillIfLeased(leaseKey, token, key, value, ttlMs) {
+      checkSize(key, value);
+      return wrap(async () => (await (redis as any).tieredFillIfLeased(leaseKey, key, token, value, Math.ceil(ttlMs))) === 1);
+    },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -75,6 +75,20 @@ for (const kind of ['memcached', 'redis', 'memory']) {
       assert.equal(await s().add(k('ttl-add'), Buffer.from('again'), 1000), true);
     });
 
+    test('a lease fill writes only while the lease holds the token (atomic where the store can)', async () => {
+      const { fillUnderLease, takeLease } = await import('../leases.js');
+      const lease = await takeLease(s(), k('fl'), 10_000);
+      assert.ok(lease);
+      assert.equal(await fillUnderLease(s(), lease, k('fv'), Buffer.from('mine'), 10_000), true);
+      assert.equal((await s().get(k('fv')))?.toString(), 'mine');
+      assert.equal(await s().get(k('fl')), undefined, 'the lease is released by the fill');
+      const voided = await takeLease(s(), k('fl'), 10_000);
+      assert.ok(voided);
+      await s().delete(k('fl')); // an invalidation voids it
+      assert.equal(await fillUnderLease(s(), voided, k('fv2'), Buffer.from('stale'), 10_000), false);
+      assert.equal(await s().get(k('fv2')), undefined);
+    });
+
     test('a value over the item limit is refused with a clear error and nothing is stored', async () => {
       const big = Buffer.alloc(100_001, 1);
       await assert.rejects(s().set(k('big'), big, 10_000), (error: unknown) => {
