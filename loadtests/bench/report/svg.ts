@@ -20,7 +20,20 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-function latencyPanel(scenario: ScenarioResult, top: number): string {
+/** Round tick values: 1-2-5 steps per decade on a log axis, 5 even steps on a linear one. */
+export function yTicks(logY: boolean, yMin: number, yMax: number, linearTop: number): number[] {
+  if (!logY) return Array.from({ length: 6 }, (_, i) => (linearTop * i) / 5);
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(yMin)); e <= Math.ceil(Math.log10(yMax)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= yMin && v <= yMax) out.push(v);
+    }
+  }
+  return out;
+}
+
+function latencyPanel(scenario: ScenarioResult, top: number, colorOf: (peer: string) => string): string {
   const rows = scenario.peers.filter((p) => p.status === 'ok' && p.latency && p.latency.points.length > 0);
   const lines = rows.map((r) => ({ peer: r.peer, points: (r.latency?.points ?? []).filter((x) => x.p < 100 && x.ms > 0) }));
   const all = lines.flatMap((l) => l.points);
@@ -46,10 +59,7 @@ function latencyPanel(scenario: ScenarioResult, top: number): string {
     out.push(`<line x1="${x}" y1="${y0}" x2="${x}" y2="${y0 + plotH}" stroke="#eee"/>`);
     out.push(`<text x="${x}" y="${y0 + plotH + 16}" font-size="11" text-anchor="middle">${esc(`${Number(p.toFixed(4))}%`)}</text>`);
   }
-  const ticks = 5;
-  for (let i = 0; i <= ticks; i++) {
-    const v = lo + ((hi - lo) * i) / ticks;
-    const ms = logY ? 10 ** v : v;
+  for (const ms of yTicks(logY, yMin, yMax, hi)) {
     const y = sy(ms);
     out.push(`<line x1="${x0}" y1="${y}" x2="${x0 + plotW}" y2="${y}" stroke="#eee"/>`);
     out.push(`<text x="${x0 - 6}" y="${y + 4}" font-size="11" text-anchor="end">${esc(formatMs(ms))}</text>`);
@@ -57,7 +67,7 @@ function latencyPanel(scenario: ScenarioResult, top: number): string {
   out.push(`<text x="${x0 + plotW / 2}" y="${y0 + plotH + 34}" font-size="12" text-anchor="middle">percentile</text>`);
   out.push(`<text x="16" y="${y0 + plotH / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 16 ${y0 + plotH / 2})">latency ms${logY ? ' (log)' : ''}</text>`);
   lines.forEach((l, i) => {
-    const color = COLORS[i % COLORS.length];
+    const color = colorOf(l.peer);
     const d = l.points.map((pt, j) => `${j ? 'L' : 'M'}${sx(pt.p).toFixed(1)},${sy(pt.ms).toFixed(1)}`).join(' ');
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"><title>${esc(l.peer)}</title></path>`);
     const ly = y0 + 14 + i * 18;
@@ -67,7 +77,7 @@ function latencyPanel(scenario: ScenarioResult, top: number): string {
   return out.join('\n');
 }
 
-function ratePanel(scenario: ScenarioResult, top: number): string {
+function ratePanel(scenario: ScenarioResult, top: number, colorOf: (peer: string) => string): string {
   const rows = scenario.peers.filter((p) => p.status === 'ok' && p.rate !== undefined);
   if (rows.length === 0) return '';
   const max = Math.max(...rows.map((r) => r.rate as number)) || 1;
@@ -78,7 +88,7 @@ function ratePanel(scenario: ScenarioResult, top: number): string {
     const y = top + MARGIN.top + i * (barH + 6);
     const w = ((r.rate as number) / max) * plotW;
     out.push(`<text x="${MARGIN.left - 6}" y="${y + barH / 2 + 4}" font-size="12" text-anchor="end">${esc(r.peer)}</text>`);
-    out.push(`<rect x="${MARGIN.left}" y="${y}" width="${w.toFixed(1)}" height="${barH.toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`);
+    out.push(`<rect x="${MARGIN.left}" y="${y}" width="${w.toFixed(1)}" height="${barH.toFixed(1)}" fill="${colorOf(r.peer)}"/>`);
     out.push(`<text x="${MARGIN.left + w + 6}" y="${y + barH / 2 + 4}" font-size="12">${esc(formatRate(r.rate))}</text>`);
   });
   return out.join('\n');
@@ -87,9 +97,12 @@ function ratePanel(scenario: ScenarioResult, top: number): string {
 /** The whole suite as one SVG document. */
 export function renderSvg(result: SuiteResult): string {
   const panels: string[] = [];
+  // One colour per peer name across every panel, in order of first appearance.
+  const names = [...new Set(result.scenarios.flatMap((s) => s.peers.map((p) => p.peer)))];
+  const colorOf = (peer: string) => COLORS[Math.max(0, names.indexOf(peer)) % COLORS.length];
   let top = 40;
   for (const scenario of result.scenarios) {
-    const body = latencyPanel(scenario, top) || ratePanel(scenario, top);
+    const body = latencyPanel(scenario, top, colorOf) || ratePanel(scenario, top, colorOf);
     if (!body) continue;
     panels.push(body);
     top += PANEL_HEIGHT;
