@@ -3,18 +3,23 @@
 import { connect, type Socket } from 'node:net';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import { TcpConnectError } from './errors.js';
+import type { UpstreamReader } from './upstream-reader.js';
 
 export interface ConnectOptions {
   timeoutMs: number;
   /** Written first, before the relay starts (a PROXY v2 header). */
   preface?: Buffer;
+  /** Reads into a caller's buffer instead of 'data' events (see UpstreamReader). */
+  onread?: UpstreamReader['onread'];
 }
 
 export function connectServer(address: string, options: ConnectOptions): Promise<Socket> {
   const target = parseHostPort(address);
   if (!target) return Promise.reject(new TcpConnectError(address, 'not a host:port address'));
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: target.host, port: target.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    const socket = connect({
+      host: target.host, port: target.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, onread: options.onread,
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new TcpConnectError(address, `no connection within ${options.timeoutMs}ms`, true));

@@ -3,6 +3,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { createHash, randomBytes } from 'node:crypto';
 import { startTcpGateway, type TcpGateway } from './gateway.js';
 import type { TcpGatewayInput } from './config.js';
 import { decodeProxyV2 } from './proxy-protocol.js';
@@ -116,6 +117,45 @@ describe('tcp frontend', () => {
     assert.equal(server.bytesIn, 5 + big.length);
     assert.ok(server.bytesOut >= 7 + big.length, `bytesOut ${server.bytesOut}`);
     assert.equal(server.inFlight, 0);
+  });
+
+  test('a large download to a slow reader arrives intact (buffer reuse under backpressure)', async () => {
+    const payload = randomBytes(16 * 1024 * 1024); // more than the loopback socket buffers hold
+    const source = createServer((socket) => {
+      socket.on('error', () => {});
+      // Small pieces, so the gateway reads chunks below the client's high-water mark while
+      // earlier writes to the slow client are still pending.
+      let offset = 0;
+      const next = () => {
+        if (socket.destroyed) return;
+        if (offset >= payload.length) return void socket.end();
+        const piece = payload.subarray(offset, offset + 1500);
+        offset += piece.length;
+        if (socket.write(piece)) setImmediate(next);
+        else socket.once('drain', next);
+      };
+      next();
+    });
+    source.listen(0, '127.0.0.1');
+    await once(source, 'listening');
+    cleanups.push(() => new Promise((resolve) => source.close(resolve)));
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'src', address: `127.0.0.1:${(source.address() as { port: number }).port}` }] }],
+    });
+    const client = await dial(gateway);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    // A stalled reader first: the kernel buffers fill and the gateway's writes to the client queue.
+    client.pause();
+    setTimeout(() => client.resume(), 400);
+    client.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+    });
+    await once(client, 'end');
+    assert.equal(received, payload.length);
+    assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), createHash('sha256').update(payload).digest('hex'));
   });
 
   test('leastconn spreads concurrent sessions evenly', async () => {

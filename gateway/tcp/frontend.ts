@@ -11,6 +11,7 @@ import { TcpListenError } from './errors.js';
 import { encodeProxyV2 } from './proxy-protocol.js';
 import { relay, type Relay } from './relay.js';
 import type { TcpServerRuntime } from './server-runtime.js';
+import { UpstreamReader } from './upstream-reader.js';
 import { recordSession, sessionClosed, sessionOpened } from './telemetry.js';
 
 export interface TcpFrontendDeps {
@@ -44,6 +45,7 @@ interface Lease {
   server: TcpServerRuntime;
   backend: TcpBackendRuntime;
   socket: Socket;
+  reader: UpstreamReader;
   waitMs: number;
   connectMs: number;
   /** When the slot was taken (the pool's clock), for releasing it. */
@@ -91,8 +93,9 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
           sourceAddress: client.remoteAddress, sourcePort: client.remotePort,
           destinationAddress: client.localAddress, destinationPort: client.localPort,
         }) : undefined;
-        const socket = await connectServer(got.address, { timeoutMs: config.connectTimeout, preface });
-        return { server: got, backend, socket, waitMs, connectMs: clock() - connectStart, startedAt, retries: failed.size };
+        const reader = new UpstreamReader();
+        const socket = await connectServer(got.address, { timeoutMs: config.connectTimeout, preface, onread: reader.onread });
+        return { server: got, backend, socket, reader, waitMs, connectMs: clock() - connectStart, startedAt, retries: failed.size };
       } catch {
         got.totals.connectErrors++;
         backend.release(got, startedAt, 'connect-error');
@@ -131,7 +134,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
       return;
     }
     const { server, backend, socket } = got;
-    const session = relay(client, socket, { idleTimeoutMs: config.idleTimeout });
+    const session = relay(client, socket, got.reader, { idleTimeoutMs: config.idleTimeout });
     sessions.add(session);
     server.sessions.add(session);
     server.totals.sessions++;

@@ -1,6 +1,9 @@
-// The byte relay of one TCP session: client ⇄ server with backpressure (stream.pipe), an idle
-// timeout, and a prompt close of one side when the other dies. Knows nothing of balancing.
+// The byte relay of one TCP session: client ⇄ server with backpressure both ways, an idle
+// timeout, and a prompt close of one side when the other dies. Client → server is a stream
+// pipe; server → client goes through the UpstreamReader (no allocation per read). Knows
+// nothing of balancing.
 import type { Socket } from 'node:net';
+import type { UpstreamReader } from './upstream-reader.js';
 
 /** Why a session ended (the TCP access log's termination state). */
 export type RelayEnd = 'client-close' | 'server-close' | 'client-error' | 'server-error' | 'idle-timeout' | 'shutdown';
@@ -26,7 +29,28 @@ export interface Relay {
   shutdown(): void;
 }
 
-export function relay(client: Socket, server: Socket, options: RelayOptions): Relay {
+/**
+ * The idle check samples the byte counters on a coarse timer instead of re-arming a timer on
+ * every read and write: an idle session is closed between `idle` and `idle × 1.25` after its
+ * last byte.
+ */
+function watchIdle(idleMs: number, activity: () => number, onIdle: () => void): NodeJS.Timeout {
+  let last = activity();
+  let quietSince = performance.now();
+  const timer = setInterval(() => {
+    const now = activity();
+    if (now !== last) {
+      last = now;
+      quietSince = performance.now();
+    } else if (performance.now() - quietSince >= idleMs) {
+      onIdle();
+    }
+  }, Math.max(10, Math.min(idleMs / 4, 5000)));
+  timer.unref();
+  return timer;
+}
+
+export function relay(client: Socket, server: Socket, reader: UpstreamReader, options: RelayOptions): Relay {
   const linger = options.lingerMs ?? 2000;
   let end: RelayEnd | undefined;
   const settle = (why: RelayEnd) => {
@@ -41,12 +65,18 @@ export function relay(client: Socket, server: Socket, options: RelayOptions): Re
     socket.end();
     setTimeout(() => socket.destroy(), linger).unref();
   };
+  const idle = watchIdle(options.idleTimeoutMs, () => client.bytesRead + reader.bytes, () => {
+    settle('idle-timeout');
+    destroyBoth();
+  });
 
   const done = new Promise<RelayResult>((resolve) => {
     let open = 2;
     const closed = () => {
       open -= 1;
-      if (open === 0) resolve({ end: end ?? 'client-close', bytesIn: client.bytesRead, bytesOut: client.bytesWritten });
+      if (open > 0) return;
+      clearInterval(idle);
+      resolve({ end: end ?? 'client-close', bytesIn: client.bytesRead, bytesOut: reader.bytes });
     };
     client.once('close', closed);
     server.once('close', closed);
@@ -55,7 +85,10 @@ export function relay(client: Socket, server: Socket, options: RelayOptions): Re
   client.setNoDelay(true);
   server.setNoDelay(true);
   client.on('end', () => settle('client-close'));
-  server.on('end', () => settle('server-close'));
+  server.on('end', () => {
+    settle('server-close');
+    client.end();
+  });
   client.on('error', () => {
     settle('client-error');
     destroyBoth();
@@ -72,15 +105,9 @@ export function relay(client: Socket, server: Socket, options: RelayOptions): Re
     settle('server-close');
     closeSoon(client);
   });
-  const idle = () => {
-    settle('idle-timeout');
-    destroyBoth();
-  };
-  client.setTimeout(options.idleTimeoutMs, idle);
-  server.setTimeout(options.idleTimeoutMs, idle);
 
   client.pipe(server);
-  server.pipe(client);
+  reader.attach(server, client);
 
   return {
     done,
