@@ -27,10 +27,12 @@ export class TcpBackendRuntime {
   constructor(readonly config: TcpBackendConfig, rng?: Rng) {
     this.name = config.name;
     // No panic mode and no passive ejection: a DB port must never send reads to a replica its
-    // check took out (lagging, or a primary on the read port); active checks decide.
+    // check took out (lagging, or a primary on the read port); active checks decide. `hash` is
+    // HAProxy's `balance source` with consistent hashing and no load bound (its default), so a
+    // client address stays on its server.
     this.pool = new ServerPool(
       config.servers.map((s) => ({ id: s.name, weight: s.weight, maxconn: s.maxconn ?? 0, backup: s.backup })),
-      { balance: config.balance, rng, panicThreshold: false, outlier: false },
+      { balance: config.balance, rng, panicThreshold: false, outlier: false, picker: { hash: { balanceFactor: 0 } } },
     );
     const checked = config.check !== undefined;
     this.servers = config.servers.map((s) => new TcpServerRuntime(s.address, this.pool.get(s.name)!, checked));

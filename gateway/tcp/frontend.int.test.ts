@@ -172,6 +172,22 @@ describe('tcp frontend', () => {
     for (const c of clients) c.destroy();
   });
 
+  test('hash on the source address keeps one client address on one server', async () => {
+    const list = await backends('a', 'b', 'c');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', balance: 'hash', servers: list.map((b, i) => ({ name: `s${i}`, address: b.address })) }],
+    });
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const c = await dial(gateway);
+      seen.add((await ask(c, 'x'))!.split(':')[0]);
+      c.destroy();
+      await closed(c);
+    }
+    assert.equal(seen.size, 1);
+  });
+
   test('maxconn queues the next connection until a slot frees; a full queue is refused', async () => {
     const [a] = await backends('a');
     const gateway = await gatewayWith({
@@ -204,6 +220,23 @@ describe('tcp frontend', () => {
     await closed(second);
     assert.equal(gateway.stats().backends[0].totals.queueTimeout, 1);
     first.destroy();
+  });
+
+  test('stop closes open and queued connections at once', async () => {
+    const [a] = await backends('a');
+    const gateway = await startTcpGateway({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', queueTimeout: '30s', servers: [{ name: 'a', address: a.address, maxconn: 1 }] }],
+    });
+    const open = await dial(gateway);
+    assert.equal(await ask(open, '1'), 'a:1');
+    const queued = await dial(gateway);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(gateway.stats().backends[0].queued, 1);
+    const started = Date.now();
+    await gateway.stop();
+    await Promise.all([closed(open), closed(queued)]);
+    assert.ok(Date.now() - started < 3000, 'stopped without waiting for the queue timeout');
   });
 
   test('a refused connect is retried on another server; no server at all closes the client', async () => {

@@ -62,6 +62,8 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   const home = deps.backends.get(config.backend);
   if (!home) throw new TcpListenError(config.name, config.listen, `no backend named ${config.backend}`);
   const sessions = new Set<Relay>();
+  /** Every accepted client not yet closed (queued, connecting or relaying). */
+  const clients = new Set<Socket>();
   const counters = { current: 0, total: 0, refused: 0, bytesIn: 0, bytesOut: 0 };
 
   /** A connected server for this client, or why there is none. Retries connect errors elsewhere. */
@@ -117,6 +119,8 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
       cancelWait?.();
     };
     client.on('error', () => {});
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
     client.once('close', onGone);
     const got = await lease(client, () => gone, (cancel) => (cancelWait = cancel), start);
     client.off('close', onGone);
@@ -189,6 +193,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
         });
       }
       for (const session of sessions) session.shutdown();
+      for (const client of clients) client.destroy(); // still queued or connecting
       await closed;
     },
   };
