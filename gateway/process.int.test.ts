@@ -1,0 +1,177 @@
+// The gateway as a process (`tiered gateway`), as users run it: SIGTERM drains in-flight
+// requests and exits 0; SIGHUP and POST /reload apply a changed config under load with no
+// failed request; --workers N shares health state across workers.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { httpRequest, startTestBackend, type TestBackend } from './test-backends.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tiered-gw-'));
+const children = new Set<ChildProcess>();
+
+interface Running {
+  child: ChildProcess;
+  ports: Record<string, number>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `tiered gateway …`; resolves when every expected frontend (and admin) logged its port. */
+async function startCli(args: string[], expect: string[]): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/cli.ts', 'gateway', ...args], {
+    cwd: root, env: { ...process.env, TIERED_LOG_LEVEL: 'info', TIERED_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    children.delete(child);
+    resolve(code);
+  }));
+  const ports: Record<string, number> = {};
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${buffered.slice(-2000)}`)), 30_000);
+    child.stderr!.on('data', (c) => (buffered += String(c)));
+    child.stdout!.on('data', (chunk) => {
+      buffered += String(chunk);
+      for (const line of String(chunk).split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const entry = JSON.parse(line) as { frontend?: string; port?: number; msg?: string };
+          if (entry.port && entry.msg?.includes('listening')) ports[entry.frontend ?? 'admin'] = entry.port;
+        } catch {}
+      }
+      if (expect.every((name) => ports[name])) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`gateway exited: ${buffered.slice(-2000)}`)));
+  });
+  return { child, ports, exited };
+}
+
+/** Requests in a loop from `concurrency` keep-alive clients until stopped; counts failures. */
+function load(port: number, concurrency: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let running = true;
+  const result = { ok: 0, failed: [] as string[], bodies: new Map<string, number>() };
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      try {
+        const res = await httpRequest(port, { path: '/load', agent });
+        if (res.status === 200) {
+          result.ok++;
+          const who = res.body.split(' ')[0];
+          result.bodies.set(who, (result.bodies.get(who) ?? 0) + 1);
+        } else result.failed.push(`status ${res.status}`);
+      } catch (error) {
+        result.failed.push((error as Error).message);
+      }
+    }
+  });
+  return {
+    result,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+    },
+  };
+}
+
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tiered gateway process', () => {
+  test('SIGTERM: in-flight requests finish, then exit 0', async () => {
+    const backend = await startTestBackend('slow');
+    backend.delay = 800;
+    try {
+      const gw = await startCli(['--listen', '127.0.0.1:0', '--backend', `http://${backend.address}`], ['http']);
+      const inflight = Array.from({ length: 5 }, () => httpRequest(gw.ports.http, { path: '/slow' }));
+      await sleep(200);
+      gw.child.kill('SIGTERM');
+      const answers = await Promise.all(inflight);
+      assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 200]);
+      assert.equal(await gw.exited, 0);
+      await assert.rejects(httpRequest(gw.ports.http, { path: '/after' }));
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  test('SIGHUP and POST /reload apply a new config under load with zero failed requests', async () => {
+    const one = await startTestBackend('one');
+    const two = await startTestBackend('two');
+    const file = join(dir, 'reload.yaml');
+    const write = (server: TestBackend, balance: string) => writeFileSync(file, [
+      'gateway:',
+      '  accessLog: false',
+      '  admin: { listen: "127.0.0.1:0" }',
+      '  frontends: [{ name: web, listen: "127.0.0.1:0", backend: app }]',
+      `  backends: [{ name: app, balance: ${balance}, servers: [{ name: ${server.name}, address: "${server.address}" }] }]`,
+      '',
+    ].join('\n'));
+    write(one, 'roundrobin');
+    try {
+      const gw = await startCli(['-c', file], ['web', 'admin']);
+      const traffic = load(gw.ports.web, 8);
+      await sleep(700);
+      write(two, 'leastconn');
+      gw.child.kill('SIGHUP');
+      await sleep(1000);
+      const twoAfterHup = two.hits;
+      write(one, 'p2c-ewma');
+      const reload = await httpRequest(gw.ports.admin, { path: '/reload', method: 'POST' });
+      assert.equal(reload.status, 200);
+      await sleep(700);
+      await traffic.stop();
+      assert.deepEqual(traffic.result.failed, []);
+      assert.ok(twoAfterHup > 0, 'SIGHUP moved traffic to the new server');
+      assert.ok((traffic.result.bodies.get('one') ?? 0) > 0);
+      assert.ok(traffic.result.ok > 100, `requests: ${traffic.result.ok}`);
+      gw.child.kill('SIGTERM');
+      assert.equal(await gw.exited, 0);
+    } finally {
+      await one.stop();
+      await two.stop();
+    }
+  });
+
+  test('--workers 2: health state is shared; after a mark-down no worker sends to the dead server', async () => {
+    const a = await startTestBackend('a');
+    const b = await startTestBackend('b');
+    try {
+      const gw = await startCli([
+        '--listen', '127.0.0.1:0', '--backend', `http://${a.address}`, '--backend', `http://${b.address}`,
+        '--health', '/healthz', '--admin', '127.0.0.1:0', '--workers', '2', '--balance', 'roundrobin', '--no-access-log',
+      ], ['http', 'admin']);
+      const stats = async () => JSON.parse((await httpRequest(gw.ports.admin, { path: '/stats.json' })).body);
+      // Both workers serve: fresh connections are spread across them by the cluster.
+      for (let i = 0; i < 20; i++) assert.equal((await httpRequest(gw.ports.http, { path: '/w' })).status, 200);
+      assert.equal((await stats()).frontends[0].requests, 20);
+      b.health = 500;
+      const start = Date.now();
+      while ((await stats()).backends[0].servers[1].state !== 'DOWN') {
+        assert.ok(Date.now() - start < 15_000, 'b marked down');
+        await sleep(100);
+      }
+      await sleep(200); // the broadcast reaches the workers
+      const hitsBefore = b.hits;
+      for (let i = 0; i < 20; i++) assert.equal((await httpRequest(gw.ports.http, { path: '/w' })).status, 200);
+      assert.equal(b.hits, hitsBefore, 'no worker sent a request to the server marked down');
+      gw.child.kill('SIGTERM');
+      assert.equal(await gw.exited, 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
