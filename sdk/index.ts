@@ -12,3 +12,4 @@ export { HedgePolicy, type HedgeOptions } from './hedge.js';
 export * from './balance/index.js';
 export * from './health/index.js';
 export * from './http/index.js';
+export * from './db/index.js';
