@@ -161,3 +161,23 @@ test('memcached killed mid-run: no caller error, breaker opens, recovery probed'
   await reads(1);
   assert.ok(calls - before <= 30, 'caching again after recovery');
 });
+
+test('bus reconnect: L1 is flushed (invalidations sent while it was down are not lost)', async () => {
+  const ns = fresh('gap');
+  const common = { store: specs().memcached, namespace: ns, l1: { maxEntries: 100, ttl: '1m' }, bus: { redis: stack.redis.url } };
+  const a = open(common);
+  const b = open(common);
+  await Promise.all([a.ready(), b.ready()]);
+  let row = 'old';
+  const load = async () => row;
+  assert.equal(await b.getOrLoad('k', load), 'old'); // in b's L1
+  await stack.kill('redis');
+  row = 'new';
+  await a.invalidate('k').catch(() => {}); // the store delete lands; the bus message is lost
+  await stack.restart('redis');
+  const deadline = Date.now() + 20_000;
+  while (!(a.busConnected && b.busConnected) && Date.now() < deadline) await sleep(50);
+  assert.ok(b.busConnected, 'the bus reconnected');
+  const seen = await b.getOrLoad('k', load); // L1 is trusted again: only the flush removed 'old'
+  assert.equal(seen, 'new', 'b no longer serves its pre-gap L1 copy');
+});

@@ -96,7 +96,12 @@ export class Cache {
    * means "not found" and is cached for negativeTtl.
    */
   getOrLoad<T>(key: string, loader: Loader<T>, options?: LoadOptions): Promise<T | undefined> {
-    const full = this.keys.entry(key);
+    let full: string;
+    try {
+      full = this.keys.entry(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.l1 && (!this.bus || this.bus.healthy)) {
       const entry = this.l1.get(full, this.clock());
       if (entry) {
@@ -149,6 +154,11 @@ export class Cache {
   /** Records the commit-to-invalidation lag (used by the outbox relay). */
   recordRelayLag(ms: number): void {
     this.metrics.relayLag(ms);
+  }
+
+  /** True when there is no bus, or the bus is subscribed (L1 is trusted). */
+  get busConnected(): boolean {
+    return !this.bus || this.bus.healthy;
   }
 
   /** 'closed' when the store is trusted; 'open'/'half-open' while degraded. */

@@ -18,6 +18,13 @@ export interface MemcachedStoreOptions {
 }
 
 const DEFAULT_MAX_ITEM = 1024 * 1024 - 1024;
+const THIRTY_DAYS = 30 * 24 * 3600;
+
+/** memcached reads an expiry over 30 days as a Unix time, so long TTLs are sent as one. */
+export function memcachedExpiry(ttlMs: number, nowMs = Date.now()): number {
+  const seconds = ttlSeconds(ttlMs);
+  return seconds > THIRTY_DAYS ? Math.floor(nowMs / 1000) + seconds : seconds;
+}
 
 export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore {
   const log = createLogger('cache');
@@ -52,11 +59,11 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
     getMulti: (keys) => Promise.all(keys.map(get)),
     async set(key, value, ttlMs) {
       checkSize(key, value);
-      await wrap(() => client.set(key, value, { expires: ttlSeconds(ttlMs) }));
+      await wrap(() => client.set(key, value, { expires: memcachedExpiry(ttlMs) }));
     },
     async add(key, value, ttlMs) {
       checkSize(key, value);
-      return wrap(async () => (await client.add(key, value, { expires: ttlSeconds(ttlMs) })) === true);
+      return wrap(async () => (await client.add(key, value, { expires: memcachedExpiry(ttlMs) })) === true);
     },
     delete: (key) => wrap(async () => (await client.delete(key)) === true),
     incr: (key, initial) =>

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRing } from './ring.js';
+import { memcachedExpiry } from './memcached.js';
 
 const servers = (n: number) => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}:11211`);
 const keys = Array.from({ length: 20_000 }, (_, i) => `user:${i}`);
@@ -35,4 +36,12 @@ test('the same servers give the same placement (deterministic) and one server ow
   const one = buildRing(servers(1));
   assert.equal(one.locate('x'), 0);
   assert.throws(() => buildRing([]), RangeError);
+});
+
+test('memcached expiry: seconds up to 30 days, a Unix time beyond (memcached\'s rule)', () => {
+  assert.equal(memcachedExpiry(1), 1);
+  assert.equal(memcachedExpiry(90_000), 90);
+  assert.equal(memcachedExpiry(0), 0);
+  const now = 1_800_000_000_000;
+  assert.equal(memcachedExpiry(31 * 86_400_000, now), 1_800_000_000 + 31 * 86_400);
 });
