@@ -25,6 +25,8 @@ export interface RelayResult {
 
 export interface Relay {
   readonly done: Promise<RelayResult>;
+  /** Bytes so far: from the client, and to it (live, for the stats of open sessions). */
+  bytes(): { in: number; out: number };
   /** Closes both sides now (on-marked-down shutdown-sessions, gateway stop). */
   shutdown(): void;
 }
@@ -111,6 +113,7 @@ export function relay(client: Socket, server: Socket, reader: UpstreamReader, op
 
   return {
     done,
+    bytes: () => ({ in: client.bytesRead, out: reader.bytes }),
     shutdown() {
       settle('shutdown');
       destroyBoth();

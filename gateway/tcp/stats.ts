@@ -1,5 +1,6 @@
 // The stats view of TCP backends (for /stats.json, the stats page and tests): plain data.
 import type { TcpBackendRuntime } from './backend-runtime.js';
+import type { TcpServerRuntime } from './server-runtime.js';
 
 export interface TcpServerStats {
   name: string;
@@ -34,6 +35,18 @@ export interface TcpBackendStats {
   servers: TcpServerStats[];
 }
 
+/** Bytes of finished sessions plus those of the open ones so far. */
+function liveBytes(server: TcpServerRuntime): { bytesIn: number; bytesOut: number } {
+  let bytesIn = server.totals.bytesIn;
+  let bytesOut = server.totals.bytesOut;
+  for (const session of server.sessions) {
+    const now = session.bytes();
+    bytesIn += now.in;
+    bytesOut += now.out;
+  }
+  return { bytesIn, bytesOut };
+}
+
 export function backendStats(backend: TcpBackendRuntime): TcpBackendStats {
   return {
     name: backend.name,
@@ -58,6 +71,7 @@ export function backendStats(backend: TcpBackendRuntime): TcpBackendStats {
       lagBytes: s.check.postgres?.lagBytes,
       lagSeconds: s.check.postgres?.lagSeconds,
       ...s.totals,
+      ...liveBytes(s),
     })),
   };
 }

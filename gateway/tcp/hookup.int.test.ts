@@ -1,0 +1,44 @@
+// TCP mode inside the whole gateway (gateway/gateway.ts): a `mode: tcp` frontend from the
+// composed gateway config serves, and its backends appear in stats and take runtime-API changes.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
+import { startGateway, type Gateway } from '../gateway.js';
+
+let gateway: Gateway | undefined;
+const echo = createServer((socket) => {
+  socket.on('error', () => {});
+  socket.pipe(socket);
+});
+
+after(async () => {
+  await gateway?.stop(0);
+  await new Promise((resolve) => echo.close(resolve));
+});
+
+test('a tcp frontend of the gateway config relays, shows in stats and obeys the runtime API', async () => {
+  echo.listen(0, '127.0.0.1');
+  await once(echo, 'listening');
+  const address = `127.0.0.1:${(echo.address() as { port: number }).port}`;
+  gateway = await startGateway({
+    frontends: [{ name: 'db', listen: '127.0.0.1:0', mode: 'tcp', backend: 'be' }],
+    backends: [{ name: 'be', check: { type: 'tcp', interval: '1s' }, servers: [{ name: 'a', address, maxconn: 5 }] }],
+  }, { accessLog: false });
+  const client = connect(gateway.ports().db, '127.0.0.1');
+  await once(client, 'connect');
+  client.write('ping');
+  const [reply] = await once(client, 'data');
+  assert.equal(reply.toString(), 'ping');
+
+  const server = () => gateway!.stats().tcp!.backends[0].servers[0];
+  assert.equal(server().status, 'UP');
+  assert.equal(server().inFlight, 1);
+  assert.equal(server().bytesIn, 4, 'bytes of an open session count live');
+  gateway.setServer('be', 'a', { state: 'drain' });
+  assert.equal(server().status, 'DRAIN');
+  const refused = connect(gateway.ports().db, '127.0.0.1');
+  refused.on('error', () => {});
+  await once(refused, 'close');
+  client.destroy();
+});
