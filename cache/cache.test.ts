@@ -191,3 +191,16 @@ test('L1 answers repeat reads without touching the store; invalidate drops it', 
   await cache.invalidate('k');
   assert.equal(await cache.getOrLoad('k', async () => ++n), 2);
 });
+
+test('a lease held by a dead process: callers wait leaseWait, then load directly without caching', async () => {
+  const store = createMemoryStore();
+  const cache = createCache({ store, l1: false, leaseWait: 150, namespace: 'dead' });
+  await store.add('dead:l:k', Buffer.from('someone-who-crashed'), 60_000);
+  let calls = 0;
+  const started = Date.now();
+  const values = await Promise.all(Array.from({ length: 10 }, () => cache.getOrLoad('k', async () => ++calls)));
+  assert.ok(values.every((v) => v === 1));
+  assert.equal(calls, 1, 'still single-flight in the process');
+  assert.ok(Date.now() - started >= 140, 'it waited for the holder first');
+  assert.equal(await cache.peek('k'), undefined, 'nothing cached without the lease');
+});

@@ -83,6 +83,7 @@ export class Cache {
       store: this.store, keys: this.keys, serializer: this.serializer, breaker: this.breaker, metrics: this.metrics,
       l1: this.l1, clock: this.clock, random: this.random, beta: options.beta ?? 1, jitter: options.jitter ?? 0.1,
       leaseTtl: options.leaseTtl === undefined ? this.defaults.hardTimeout + 2000 : parseDuration(options.leaseTtl),
+      leaseWait: options.leaseWait === undefined ? 3000 : parseDuration(options.leaseWait),
     });
   }
 

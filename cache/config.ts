@@ -46,6 +46,7 @@ export const cacheConfigSchema = z.strictObject({
   softTimeout: duration().default(1000),
   hardTimeout: duration().default(10_000),
   leaseTtl: duration().optional(),
+  leaseWait: duration().default(3000),
   jitter: z.number().min(0).max(1).default(0.1),
   beta: z.number().min(0).default(1),
   breaker: z.strictObject({
@@ -83,6 +84,7 @@ export function cacheOptionsFromConfig(config: CacheConfig): CacheOptions {
     softTimeout: config.softTimeout,
     hardTimeout: config.hardTimeout,
     leaseTtl: config.leaseTtl,
+    leaseWait: config.leaseWait,
     jitter: config.jitter,
     beta: config.beta,
     breaker: config.breaker && {

@@ -44,6 +44,12 @@ export interface CacheOptions extends Omit<LoadOptions, 'tags'> {
   beta?: number;
   /** How long a lease is held at most (default hardTimeout + 2 s). */
   leaseTtl?: Duration;
+  /**
+   * How long a caller with no stale value waits for another process's lease before calling
+   * the loader itself, without caching (default 3 s, at most the hard timeout). Bounds the
+   * wait when a lease holder died.
+   */
+  leaseWait?: Duration;
   serializer?: Serializer;
   breaker?: Partial<BreakerPolicy>;
   /** Injected for tests. */

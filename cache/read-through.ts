@@ -30,6 +30,7 @@ export interface ReadThroughDeps {
   beta: number;
   jitter: number;
   leaseTtl: number;
+  leaseWait: number;
 }
 
 const log = createLogger('cache');
@@ -88,7 +89,7 @@ export class ReadThrough {
     const { d } = this;
     const full = d.keys.entry(key);
     const leaseKey = d.keys.lease(key);
-    const deadline = d.clock() + o.hardTimeout;
+    const deadline = Date.now() + Math.min(o.hardTimeout, d.leaseWait); // real time, not the injected clock
     try {
       for (;;) {
         const lease = await takeLease(d.store, leaseKey, this.d.leaseTtl);
@@ -109,7 +110,7 @@ export class ReadThrough {
           continue;
         }
         d.metrics.leaseWait('gave-up', d.clock() - started);
-        return await this.runLoader(key, loader, Math.max(1, deadline - d.clock()));
+        return await this.runLoader(key, loader, o.hardTimeout);
       }
     } catch (error) {
       if (!(error instanceof StoreDownError)) throw error;
@@ -125,8 +126,8 @@ export class ReadThrough {
   private async waitForHolder<T>(key: string, full: string, leaseKey: string, deadline: number):
   Promise<{ kind: 'filled'; entry: Entry<T> } | { kind: 'gone' } | { kind: 'timeout' }> {
     const { d } = this;
-    for (let i = 0; d.clock() < deadline; i++) {
-      await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)], Math.max(1, deadline - d.clock())));
+    for (let i = 0; Date.now() < deadline; i++) {
+      await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)], Math.max(1, deadline - Date.now())));
       const [raw, lease] = await d.store.getMulti([full, leaseKey]);
       if (raw) {
         try {
