@@ -114,6 +114,7 @@ describe('tcp frontend', () => {
     await new Promise((r) => setTimeout(r, 50));
     const server = gateway.stats().backends[0].servers[0];
     assert.equal(server.sessions, 1);
+    assert.ok(server.connectP50 > 0 && server.sessionP99 >= server.connectP50, 'connect and session times recorded');
     assert.equal(server.bytesIn, 5 + big.length);
     assert.ok(server.bytesOut >= 7 + big.length, `bytesOut ${server.bytesOut}`);
     assert.equal(server.inFlight, 0);

@@ -154,6 +154,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     server.totals.bytesOut += result.bytesOut;
     counters.bytesIn += result.bytesIn;
     counters.bytesOut += result.bytesOut;
+    server.times.record(got.connectMs, clock() - start);
     backend.release(server, got.startedAt, result.end === 'server-error' || result.end === 'idle-timeout' ? 'reset' : 'success');
     recordSession({
       frontend: config.name, backend: backend.name, server: server.id, client: peer, waitMs: got.waitMs, connectMs: got.connectMs,

@@ -5,6 +5,7 @@ import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import type { PostgresVerdict } from './postgres-verdict.js';
 import type { Relay } from './relay.js';
+import { SessionTimes } from './session-times.js';
 
 export type { AdminState };
 
@@ -20,6 +21,7 @@ export interface CheckDetail {
 export class TcpServerRuntime {
   readonly sessions = new Set<Relay>();
   readonly totals = { sessions: 0, connectErrors: 0, bytesIn: 0, bytesOut: 0 };
+  readonly times = new SessionTimes();
   check: CheckDetail;
 
   constructor(readonly address: string, readonly pool: PoolServer, checked: boolean) {

@@ -21,6 +21,11 @@ export interface TcpServerStats {
   connectErrors: number;
   bytesIn: number;
   bytesOut: number;
+  /** Percentiles over finished sessions, ms. */
+  connectP50: number;
+  connectP99: number;
+  sessionP50: number;
+  sessionP99: number;
 }
 
 export interface TcpBackendStats {
@@ -72,6 +77,7 @@ export function backendStats(backend: TcpBackendRuntime): TcpBackendStats {
       lagSeconds: s.check.postgres?.lagSeconds,
       ...s.totals,
       ...liveBytes(s),
+      ...s.times.snapshot(),
     })),
   };
 }
