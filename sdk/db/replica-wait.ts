@@ -41,6 +41,7 @@ export class ReplicaTracker {
     if (known && known.lsn >= needed) return { ok: true, waited: false };
     const started = performance.now();
     const lagging = known !== undefined && started < known.laggingUntil;
+    let pause = 1; // replicas usually catch up within a millisecond or two: poll fast, then back off
     for (;;) {
       if ((await this.position(client)) >= needed) return { ok: true, waited: performance.now() - started > 1 };
       const elapsed = performance.now() - started;
@@ -48,7 +49,8 @@ export class ReplicaTracker {
         if (!lagging) this.views.get(client)!.laggingUntil = performance.now() + this.options.lagBackoff;
         return { ok: false, waited: !lagging };
       }
-      await new Promise((r) => setTimeout(r, Math.min(this.options.pollInterval, this.options.wait - elapsed)));
+      await new Promise((r) => setTimeout(r, Math.min(pause, this.options.wait - elapsed)));
+      pause = Math.min(pause * 2, this.options.pollInterval);
     }
   }
 }
