@@ -32,7 +32,8 @@ test('summarisePeer leaves CPU out when a round could not read it', () => {
 test('computeRatios: subject/peer and peer/baseline; null where a side is missing', () => {
   const ok = (peer: string, rate: number, p99: number): PeerResult => ({ peer, status: 'ok', rate, p99 });
   const peers: PeerResult[] = [ok('direct', 1000, 1), ok('haproxy', 500, 2), ok('tiered', 250, 4), { peer: 'varnish', status: 'unavailable', note: 'x' }];
-  const { ratios, vsBaseline } = computeRatios(peers, ['rate', 'p99'], 'tiered', 'direct');
+  const { ratios, vsBaseline, addedP99Ms } = computeRatios(peers, ['rate', 'p99'], 'tiered', 'direct');
+  assert.deepEqual(addedP99Ms, { haproxy: 1, tiered: 3, varnish: null });
   assert.deepEqual(ratios.haproxy, { rate: 0.5, p99: 2 });
   assert.deepEqual(ratios.direct, { rate: 0.25, p99: 4 });
   assert.deepEqual(ratios.varnish, { rate: null, p99: null });

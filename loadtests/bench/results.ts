@@ -47,6 +47,8 @@ export interface ScenarioResult {
   ratios: Record<string, RatioRow>;
   /** peer/baseline for each compared figure, per peer. */
   vsBaseline: Record<string, RatioRow>;
+  /** p99 of the peer minus p99 of the baseline, ms (latency a proxy adds), per peer. */
+  addedP99Ms: Record<string, number | null>;
 }
 
 export interface SuiteResult {
@@ -120,18 +122,21 @@ function ratio(a: number | undefined, b: number | undefined): number | null {
 }
 
 /** subject/peer and peer/baseline ratios for every peer row and compared figure. */
-export function computeRatios(peers: PeerResult[], compare: string[], subject?: string, baseline?: string): Pick<ScenarioResult, 'ratios' | 'vsBaseline'> {
+export function computeRatios(peers: PeerResult[], compare: string[], subject?: string, baseline?: string): Pick<ScenarioResult, 'ratios' | 'vsBaseline' | 'addedP99Ms'> {
   const bySubject = peers.find((p) => p.peer === subject);
   const byBaseline = peers.find((p) => p.peer === baseline);
   const ratios: Record<string, RatioRow> = {};
   const vsBaseline: Record<string, RatioRow> = {};
+  const addedP99Ms: Record<string, number | null> = {};
   for (const row of peers) {
     if (subject && row.peer !== subject) {
       ratios[row.peer] = Object.fromEntries(compare.map((f) => [f, ratio(figureOf(bySubject, f), figureOf(row, f))]));
     }
     if (baseline && row.peer !== baseline) {
       vsBaseline[row.peer] = Object.fromEntries(compare.map((f) => [f, ratio(figureOf(row, f), figureOf(byBaseline, f))]));
+      const [mine, theirs] = [figureOf(row, 'p99'), figureOf(byBaseline, 'p99')];
+      addedP99Ms[row.peer] = mine !== undefined && theirs !== undefined ? mine - theirs : null;
     }
   }
-  return { ratios, vsBaseline };
+  return { ratios, vsBaseline, addedP99Ms };
 }

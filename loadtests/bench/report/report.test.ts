@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScenarioResult, SuiteResult } from '../results.js';
 import { percentileX, renderSvg } from './svg.js';
-import { formatMs, formatRate, formatRatio, renderMarkdown, renderText } from './table.js';
+import { formatMs, formatRate, formatRatio, formatSpread, renderMarkdown, renderText } from './table.js';
 import { fileStamp } from './write.js';
 
 const points = (base: number) => [0, 50, 90, 99, 99.9, 100].map((p) => ({ p, ms: base * (1 + p / 10) }));
@@ -27,6 +27,7 @@ function scenario(): ScenarioResult {
     ],
     ratios: { direct: { p99: null }, haproxy: { p99: null } },
     vsBaseline: { haproxy: { p99: 1.25 }, tiered: { p99: null } },
+    addedP99Ms: { haproxy: 0.5, tiered: null },
   };
 }
 
@@ -44,10 +45,19 @@ test('text table: one row per peer, ratios, the pending note, descriptions', () 
   const text = renderText('gateway', scenario());
   const lines = text.split('\n');
   assert.match(lines[0], /gateway · latency: open model at 1000 req\/s \(1 round × 1\.0 s/);
-  assert.match(lines[1], /peer\s+req\/s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+cpu s\/10k\s+errors\s+hit ratio\s+tiered\/peer p99\s+peer\/direct p99/);
-  assert.match(text, /haproxy\s+1,000\s+1\.20\s+2\.50\s+4\.00\s+0\.500\s+2\s+0\.250\s+–\s+1\.25×/);
+  assert.match(lines[1], /peer\s+req\/s\s+p50 ms\s+p99 ms\s+p99\.9 ms\s+cpu s\/10k\s+errors\s+hit ratio\s+tiered\/peer p99\s+peer\/direct p99\s+\+p99 ms vs direct/);
+  assert.match(text, /haproxy\s+1,000\s+1\.20\s+2\.50\s+4\.00\s+0\.500\s+2\s+0\.250\s+–\s+1\.25×\s+\+0\.500/);
   assert.match(text, /tiered\s+\(pending: lands with issue 4\)/);
   assert.match(text, /haproxy: HAProxy <2\.6>/);
+});
+
+test('a spread column appears with several rounds', () => {
+  const s = { ...scenario(), rounds: 3 };
+  s.peers[0] = { ...s.peers[0], rates: [900, 1000, 1100] };
+  const text = renderText('gateway', s);
+  assert.match(text.split('\n')[1], /req\/s\s+spread\s+p50 ms/);
+  assert.match(text, /direct\s+1,000\s+±10%/);
+  assert.equal(formatSpread([5], 5), '–');
 });
 
 test('markdown table has a header separator and escapes pipes', () => {

@@ -24,6 +24,22 @@ export function formatRatio(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}×`;
 }
 
+/** Open-model scenarios with a baseline also show the p99 a peer adds over it, in ms. */
+function showsAdded(scenario: ScenarioResult): boolean {
+  return scenario.model === 'open' && Boolean(scenario.baseline);
+}
+
+/** (max − min) / median of the per-round rates: how much the machine drifted under this peer. */
+export function formatSpread(rates: number[] | undefined, median: number | undefined): string {
+  if (!rates || rates.length < 2 || !median) return '–';
+  return `±${Math.round(((Math.max(...rates) - Math.min(...rates)) / median / 2) * 100)}%`;
+}
+
+function formatSigned(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${value >= 0 ? '+' : '−'}${formatMs(Math.abs(value))}`;
+}
+
 function figureLabel(figure: string, scenario: ScenarioResult): string {
   if (figure === 'rate') return `${scenario.unit}/s`;
   return FIGURE_LABEL[figure] ?? scenario.extraColumns.find((c) => c.key === figure)?.label ?? figure;
@@ -31,10 +47,11 @@ function figureLabel(figure: string, scenario: ScenarioResult): string {
 
 /** Header and rows (cells as strings) of one scenario's table. */
 export function tableCells(scenario: ScenarioResult): { header: string[]; rows: string[][] } {
-  const header = ['peer', `${scenario.unit}/s`, 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu s/10k', 'errors'];
+  const header = ['peer', `${scenario.unit}/s`, ...(scenario.rounds > 1 ? ['spread'] : []), 'p50 ms', 'p99 ms', 'p99.9 ms', 'cpu s/10k', 'errors'];
   for (const c of scenario.extraColumns) header.push(c.label);
   if (scenario.subject) for (const f of scenario.compare) header.push(`${scenario.subject}/peer ${figureLabel(f, scenario)}`);
   if (scenario.baseline) for (const f of scenario.compare) header.push(`peer/${scenario.baseline} ${figureLabel(f, scenario)}`);
+  if (showsAdded(scenario)) header.push(`+p99 ms vs ${scenario.baseline}`);
   const rows = scenario.peers.map((p) => rowCells(p, scenario, header.length));
   return { header, rows };
 }
@@ -45,12 +62,13 @@ function rowCells(p: PeerResult, scenario: ScenarioResult, width: number): strin
     while (row.length < width) row.push('');
     return row;
   }
-  const row = [p.peer, formatRate(p.rate), formatMs(p.p50), formatMs(p.p99), formatMs(p.p999), formatNumber(p.cpuPer10k, 3), String(p.errors ?? 0)];
+  const row = [p.peer, formatRate(p.rate), ...(scenario.rounds > 1 ? [formatSpread(p.rates, p.rate)] : []), formatMs(p.p50), formatMs(p.p99), formatMs(p.p999), formatNumber(p.cpuPer10k, 3), String(p.errors ?? 0)];
   for (const c of scenario.extraColumns) row.push(formatNumber(p.extra?.[c.key], c.digits ?? 2));
   const ratioCells = (r: RatioRow | undefined) => scenario.compare.map((f) => formatRatio(r?.[f]));
   const self = () => scenario.compare.map((f) => (figureOf(p, f) === undefined ? '–' : '1.00×'));
   if (scenario.subject) row.push(...(p.peer === scenario.subject ? self() : ratioCells(scenario.ratios[p.peer])));
   if (scenario.baseline) row.push(...(p.peer === scenario.baseline ? self() : ratioCells(scenario.vsBaseline[p.peer])));
+  if (showsAdded(scenario)) row.push(p.peer === scenario.baseline ? '0' : formatSigned(scenario.addedP99Ms?.[p.peer]));
   return row;
 }
 

@@ -57,6 +57,7 @@ export default defineSuite<GatewayBackends>({
           haproxyPeer({ name: 'haproxy roundrobin', servers: backends.withSlow, balance: 'roundrobin' }),
           haproxyPeer({ name: 'haproxy leastconn', servers: backends.withSlow, balance: 'leastconn' }),
           httpProxyPeer(urls(backends.withSlow)),
+          tieredGatewayPeer({ name: 'tiered all-healthy', servers: backends.healthy, balance: 'default' }),
           tieredGatewayPeer({ name: 'tiered', servers: backends.withSlow, balance: 'default' }),
         ],
         subject: 'tiered',

@@ -1,9 +1,16 @@
-// Tiered's row in the gateway suite. Until the gateway (issue 4) lands this is a placeholder that
-// shows where the row goes; the gateway replaces the body of `tieredGatewayPeer` with a peer that
-// starts `tiered gateway` on a free port in front of `options.servers`, with `options.workers`
-// workers and the given balancing, and returns `{ target: { url }, pids: [gateway pid], stop }`.
-import { pendingPeer, type Peer } from '../../suite.js';
+// Tiered's row in the gateway suite: `tiered gateway -c <file>` (the CLI, as a user runs it) on a
+// free port in front of `options.servers`, with the run's worker count and the given balancing.
+// Like the HAProxy peer it writes no access log and runs no active checks (passive checks, the
+// retry budget, request ids, forwarded headers and stats stay on: the features are priced in).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../../ops/stack/net.js';
+import { startNodeScript, waitUntilListening } from '../../process.js';
+import type { Peer } from '../../suite.js';
 import type { HttpTarget } from '../../loadgen/measure.js';
+
+const CLI = fileURLToPath(new URL('../../../../ops/cli.ts', import.meta.url));
 
 export interface TieredGatewayPeerOptions {
   /** Row label, e.g. 'tiered' or 'tiered (slow backend)'. */
@@ -14,6 +21,33 @@ export interface TieredGatewayPeerOptions {
   balance: string;
 }
 
+export function tieredGatewayConfig(options: TieredGatewayPeerOptions & { port: number; workers: number }): string {
+  return [
+    'gateway:',
+    `  workers: ${options.workers}`,
+    '  accessLog: false',
+    '  frontends:',
+    `    - { name: web, listen: "127.0.0.1:${options.port}", backend: app }`,
+    '  backends:',
+    '    - name: app',
+    ...(options.balance === 'default' ? [] : [`      balance: ${options.balance}`]),
+    '      servers:',
+    ...options.servers.map((s, i) => `        - { name: s${i}, address: "${s}" }`),
+    '',
+  ].join('\n');
+}
+
 export function tieredGatewayPeer(options: TieredGatewayPeerOptions): Peer<HttpTarget> {
-  return pendingPeer(options.name, 'Tiered gateway row: added with issue 4 in loadtests/bench/suites/gateway/tiered.ts');
+  return {
+    name: options.name,
+    description: `tiered gateway (${options.balance === 'default' ? 'p2c-ewma, the default' : options.balance}), ${options.servers.length} servers, workers = run's workers, no access log`,
+    async start(ctx) {
+      const port = await freePort();
+      const file = join(ctx.tmpDir, `${options.name.replace(/[^\w.-]+/g, '_')}.yaml`);
+      writeFileSync(file, tieredGatewayConfig({ ...options, port, workers: ctx.workers }));
+      const proc = startNodeScript(options.name, CLI, ['gateway', '-c', file], { logDir: ctx.tmpDir });
+      await waitUntilListening(proc, [port], 30_000);
+      return { target: { url: `http://127.0.0.1:${port}/` }, pids: [proc.pid], stop: () => proc.stop() };
+    },
+  };
 }
