@@ -8,6 +8,7 @@ import { validateGatewayConfig } from '../../gateway/gateway.js';
 import { GatewayConfigError } from '../../gateway/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import { TieredError } from '../../sdk/errors.js';
 
 interface GatewayFlags {
   config?: string;
@@ -64,7 +65,16 @@ export function registerGatewayCommand(program: Command): void {
     .option('--workers <n>', 'worker processes (node:cluster); health state is shared')
     .option('--no-access-log', 'do not write the JSON access log')
     .action(async (flags: GatewayFlags) => {
-      await runGateway(gatewaySource(flags));
+      try {
+        await runGateway(gatewaySource(flags));
+      } catch (error) {
+        // A port in use, a missing certificate file: one clear line, no stack trace.
+        if (error instanceof TieredError && !(error instanceof UsageError) && error.code !== 'TIERED_ERR_CONFIG') {
+          process.stderr.write(`tiered: ${error.message}\n`);
+          process.exit(1);
+        }
+        throw error;
+      }
       await new Promise<void>(() => {}); // runs until a signal stops the process
     });
 }
