@@ -18,7 +18,7 @@ export function connectServer(address: string, options: ConnectOptions): Promise
   if (!target) return Promise.reject(new TcpConnectError(address, 'not a host:port address'));
   return new Promise((resolve, reject) => {
     const socket = connect({
-      host: target.host, port: target.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, onread: options.onread,
+      host: target.host, port: target.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, allowHalfOpen: true, onread: options.onread,
     });
     const timer = setTimeout(() => {
       socket.destroy();

@@ -159,6 +159,32 @@ describe('tcp frontend', () => {
     assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), createHash('sha256').update(payload).digest('hex'));
   });
 
+  test('a client that half-closes still gets the reply the server sends after its FIN', async () => {
+    const replier = createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      const got: Buffer[] = [];
+      socket.on('data', (d) => got.push(d));
+      socket.on('end', () => setTimeout(() => socket.end(`got ${Buffer.concat(got).toString()}`), 50));
+    });
+    replier.listen(0, '127.0.0.1');
+    await once(replier, 'listening');
+    cleanups.push(() => new Promise((resolve) => replier.close(resolve)));
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'r', address: `127.0.0.1:${(replier.address() as { port: number }).port}` }] }],
+    });
+    const { port } = gateway.frontends.get('fe')!.address;
+    const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.end('request');
+    const chunks: Buffer[] = [];
+    client.on('data', (d) => chunks.push(d));
+    await once(client, 'end');
+    assert.equal(Buffer.concat(chunks).toString(), 'got request');
+    client.destroy();
+  });
+
   test('leastconn spreads concurrent sessions evenly', async () => {
     const list = await backends('a', 'b', 'c');
     const gateway = await gatewayWith({

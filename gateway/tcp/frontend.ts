@@ -163,7 +163,9 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   }
 
   const listenAt = parseHostPort(config.listen)!;
-  const server: Server = createServer({ noDelay: true, keepAlive: true, pauseOnConnect: false }, (client) => {
+  // Half-open allowed both ways: a client may send its FIN and still read the reply (the FIN is
+  // passed on; the session ends when both directions have).
+  const server: Server = createServer({ noDelay: true, keepAlive: true, allowHalfOpen: true }, (client) => {
     void handle(client);
   });
   await new Promise<void>((resolve, reject) => {
