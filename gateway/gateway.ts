@@ -130,7 +130,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   try {
     if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f);
     const tcpConfig = tcpPart(config);
-    if (tcpConfig) tcp = await startTcpGateway(tcpConfig);
+    if (tcpConfig) tcp = await startTcpGateway(tcpConfig, { accessLog: accessLog !== undefined });
   } catch (error) {
     for (const c of side.checkers.values()) c.stop();
     await Promise.all([...listeners.values()].map((l) => l.listener.close(0)));

@@ -19,6 +19,8 @@ export interface TcpFrontendDeps {
   clock?: Clock;
   /** Connect attempts on distinct servers before giving up (HAProxy `retries` + redispatch). */
   connectAttempts?: number;
+  /** One JSON line per session (default true). */
+  accessLog?: boolean;
 }
 
 export interface TcpFrontendStats {
@@ -59,6 +61,7 @@ type Refusal = AcquireFailure | 'connect-error';
 export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFrontendDeps): Promise<TcpFrontend> {
   const clock = deps.clock ?? monotonicClock;
   const attempts = deps.connectAttempts ?? 3;
+  const accessLog = deps.accessLog ?? true;
   const home = deps.backends.get(config.backend);
   if (!home) throw new TcpListenError(config.name, config.listen, `no backend named ${config.backend}`);
   const sessions = new Set<Relay>();
@@ -134,7 +137,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
       recordSession({
         frontend: config.name, backend: home!.name, client: peer, waitMs: clock() - start, connectMs: -1,
         totalMs: clock() - start, bytesIn: client.bytesRead, bytesOut: 0, termination: typeof got === 'string' ? got : 'cancelled', retries: 0,
-      });
+      }, accessLog);
       return;
     }
     const { server, backend, socket } = got;
@@ -159,7 +162,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     recordSession({
       frontend: config.name, backend: backend.name, server: server.id, client: peer, waitMs: got.waitMs, connectMs: got.connectMs,
       totalMs: clock() - start, bytesIn: result.bytesIn, bytesOut: result.bytesOut, termination: result.end, retries: got.retries,
-    });
+    }, accessLog);
   }
 
   const listenAt = parseHostPort(config.listen)!;

@@ -20,6 +20,8 @@ export interface TcpGatewayOptions {
   rng?: Rng;
   /** Longest wait for the first round of health checks before the ports open (default 10 s). */
   firstCheckTimeoutMs?: number;
+  /** One access-log line per session (default true). */
+  accessLog?: boolean;
 }
 
 export interface TcpGatewayStats {
@@ -58,7 +60,7 @@ export async function startTcpGateway(input: TcpGatewayInput | unknown, options:
 
   const frontends = new Map<string, TcpFrontend>();
   try {
-    for (const f of config.frontends) frontends.set(f.name, await startTcpFrontend(f, { backends }));
+    for (const f of config.frontends) frontends.set(f.name, await startTcpFrontend(f, { backends, accessLog: options.accessLog }));
   } catch (error) {
     for (const checker of checkers) checker.stop();
     await Promise.all([...frontends.values()].map((f) => f.close()));

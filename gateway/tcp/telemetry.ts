@@ -34,7 +34,8 @@ export interface SessionRecord {
 
 const accessLog = createLogger('gateway.tcp.access');
 
-export function recordSession(record: SessionRecord): void {
+/** Counts one session in the metrics and, when `log` is set, writes its access-log line. */
+export function recordSession(record: SessionRecord, log = true): void {
   const attributes = { frontend: record.frontend, backend: record.backend ?? '', server: record.server ?? '' };
   sessions.add(1, { ...attributes, termination: record.termination });
   if (record.connectMs >= 0) {
@@ -44,6 +45,7 @@ export function recordSession(record: SessionRecord): void {
     bytes.add(record.bytesIn, { ...attributes, direction: 'in' });
     bytes.add(record.bytesOut, { ...attributes, direction: 'out' });
   }
+  if (!log) return;
   const round = (ms: number) => Math.round(ms * 100) / 100;
   accessLog.info({
     frontend: record.frontend, backend: record.backend, server: record.server, client: record.client,
