@@ -3,6 +3,7 @@
 // failure another server within the retry budget → response (or 502/503/504 with the request
 // id) → access log. Every attempt ends exactly once in the pool (in-flight, EWMA, outlier).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { Outcome } from '../../sdk/balance/server-pool.js';
 import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
 import type { ServerRuntime } from '../backend/server.js';
@@ -25,6 +26,8 @@ export interface Attempt {
   timedOut: boolean;
   /** A retry (holds a retry-budget token until it ends). */
   retry: boolean;
+  /** The request body for this attempt: fed from the client only once the server is connected. */
+  body?: PassThrough;
 }
 
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
@@ -45,6 +48,8 @@ export class Exchange {
   headersMs = -1;
   done = false;
   private hasBody = false;
+  /** Body bytes began to flow to a server: from then on the request cannot be sent again. */
+  private bodyStarted = false;
   private cancelQueue: (() => void) | undefined;
 
   constructor(readonly frontend: HttpFrontendRuntime, readonly req: IncomingMessage, readonly res: ServerResponse) {
@@ -112,7 +117,9 @@ export class Exchange {
     this.tried.add(server.name);
     const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
-    this.frontend.proxy.web(this.req, this.res, { target: server.target, agent: server.agent, attempt, exchange: this } as never, (error: Error) => this.onAttemptError(attempt, error));
+    const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt };
+    if (this.hasBody && !this.bodyStarted) options.buffer = attempt.body = new PassThrough();
+    this.frontend.proxy.web(this.req, this.res, options as never, (error: Error) => this.onAttemptError(attempt, error));
   }
 
   /** http-proxy-3 'proxyReq': socket assigned. Connect timeout, server (inactivity) timeout. */
@@ -126,15 +133,24 @@ export class Exchange {
       socket.once('connect', () => {
         clearTimeout(timer);
         attempt.connectedAt = performance.now();
+        this.startBody(attempt);
       });
       socket.once('close', () => clearTimeout(timer));
     } else {
       attempt.connectedAt = performance.now();
+      this.startBody(attempt);
     }
     proxyReq.setTimeout(timeouts.server, () => {
       attempt.timedOut = true;
       proxyReq.destroy(new Error('server timeout'));
     });
+  }
+
+  /** The server is connected: the client's body may flow now (until here a retry can still send it). */
+  private startBody(attempt: Attempt): void {
+    if (!attempt.body || attempt.ended) return;
+    this.bodyStarted = true;
+    this.req.pipe(attempt.body);
   }
 
   /** http-proxy-3 'proxyRes' (selfHandleResponse): retry on 502/503/504 or write the response. */
@@ -204,7 +220,7 @@ export class Exchange {
 
   private retryAllowed(failure: AttemptFailure): boolean {
     const backend = this.backend;
-    if (!mayRetry({ method: this.req.method, hasBody: this.hasBody, failure, retries: this.retries, maxRetries: backend.config.retries.attempts })) return false;
+    if (!mayRetry({ method: this.req.method, hasBody: this.bodyStarted, failure, retries: this.retries, maxRetries: backend.config.retries.attempts })) return false;
     if (this.tried.size >= backend.servers.size) return false;
     return backend.retryBudget.tryAcquire();
   }

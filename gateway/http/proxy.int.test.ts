@@ -113,6 +113,26 @@ describe('gateway HTTP proxy', () => {
     assert.equal(a.hits + b.hits, hitsBefore);
   });
 
+  test('streams a 2 MB request body up and a 2 MB response down intact', async () => {
+    const echo = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      req.pipe(res);
+      return true;
+    };
+    a.handler = echo;
+    b.handler = echo;
+    try {
+      const payload = 'x'.repeat(2 * 1024 * 1024 - 7) + 'the-end';
+      const res = await httpRequest(port, { path: '/upload', method: 'POST', body: payload });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.length, payload.length);
+      assert.ok(res.body.endsWith('the-end'));
+    } finally {
+      a.handler = undefined;
+      b.handler = undefined;
+    }
+  });
+
   test('502 with the request id when no server can be reached', async () => {
     const res = await httpRequest(gw.ports().dead, { path: '/x', headers: { 'x-request-id': 'req-502' } });
     assert.equal(res.status, 502);
@@ -168,6 +188,27 @@ describe('gateway retries', () => {
     }
     const stats = gw.stats().backends.find((x) => x.name === 'down')!;
     assert.ok(stats.retries >= 2, `retries: ${stats.retries}`);
+  });
+
+  test('a POST body is held back until the server is connected, so a connect failure is retried with the whole body', async () => {
+    const port = gw.ports().down;
+    let echoed = '';
+    good.handler = (req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => res.end(`good got ${body}`));
+      return true;
+    };
+    try {
+      for (let i = 0; i < 4; i++) {
+        const res = await httpRequest(port, { path: '/p', method: 'POST', body: `payload-${i}`, headers: { 'content-type': 'text/plain' } });
+        assert.equal(res.status, 200);
+        echoed = res.body;
+        assert.equal(echoed, `good got payload-${i}`);
+      }
+    } finally {
+      good.handler = undefined;
+    }
   });
 
   test('GET is retried on 503 from a server; POST with a body is not', async () => {

@@ -1,5 +1,6 @@
 // When a failed attempt is tried again on another server. Pure.
-// - A connect failure never reached a server: retried for any method (when no body was read).
+// - A connect failure never reached a server: retried for any method (the exchange holds the
+//   client's body back until the server is connected, so a body is never half-sent).
 // - An idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) is also retried after an upstream
 //   reset before the response, and on 502/503/504, when it carries no body (a body already
 //   streamed to the first server cannot be sent again).
@@ -18,7 +19,7 @@ export function isIdempotent(method: string | undefined): boolean {
 
 export interface RetryQuestion {
   method: string | undefined;
-  /** The request has a body (Content-Length > 0 or Transfer-Encoding). */
+  /** Body bytes already went to a server (they cannot be sent again). */
   hasBody: boolean;
   failure: AttemptFailure;
   /** Retries already made. */

@@ -15,7 +15,7 @@ function echoServer(name: string): Promise<{ wss: WebSocketServer; port: number 
   return new Promise((resolve) => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () => {
       const address = wss.address();
-      resolve({ wss, port: typeof address === 'object' ? address.port : 0 });
+      resolve({ wss, port: typeof address === 'object' && address ? address.port : 0 });
     });
     wss.on('connection', (socket, req) => {
       socket.on('message', (data) => socket.send(`${name}:${String(data)}:${req.headers['x-forwarded-for']}`));
