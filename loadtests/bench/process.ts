@@ -58,7 +58,7 @@ export function adoptChild(name: string, child: ChildProcess, logFile = ''): Own
     logFile,
     exited,
     isRunning: () => running,
-    async stop(graceMs = 5000) {
+    async stop(graceMs = 3000) {
       live.delete(owned);
       if (!running) return;
       child.kill('SIGTERM');

@@ -1,14 +1,14 @@
 // Runs one suite: setup, then per scenario: start its peers, warm each up, measure them in
 // interleaved, counterbalanced rounds (A B C, C B A, A B C...) so drift and position effects hit
 // every peer alike, charge CPU from /proc, stop the peers; then teardown, the table, the files.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEBIAN_PACKAGE, findBinary } from '../../ops/stack/binaries.js';
 import { treeCpuSeconds } from './cpu.js';
 import { machineInfo, toolVersions } from './machine.js';
 import { Progress } from './progress.js';
-import { writeResults, type WrittenFiles } from './report/write.js';
+import { fileStamp, writeResults, type WrittenFiles } from './report/write.js';
 import { renderText } from './report/table.js';
 import { computeRatios, defaultCompare, summarisePeer, type PeerResult, type ScenarioResult, type SuiteResult } from './results.js';
 import type { AnyScenario, AnySuite, BenchContext, BenchOptions, Peer, RunningPeer, Sample } from './suite.js';
@@ -158,10 +158,11 @@ export async function runSuite(suite: AnySuite, options: RunSuiteOptions): Promi
   if (missing.length) throw new Error(`suite ${suite.name} needs ${missing.join(', ')}`);
   const print = options.print ?? ((text: string) => process.stdout.write(`${text}\n`));
   const progress = options.progress ?? new Progress(0);
+  mkdirSync(options.outDir, { recursive: true });
   const tmpDir = mkdtempSync(join(tmpdir(), `tiered-bench-${suite.name}-`));
   const signal = options.signal ?? new AbortController().signal;
-  const ctx: BenchContext = { quick: options.quick, workers: options.workers, tmpDir, options, signal, log: (m) => progress.log(m) };
   const startedAt = new Date().toISOString();
+  const ctx: BenchContext = { quick: options.quick, workers: options.workers, tmpDir, outDir: options.outDir, stamp: fileStamp(startedAt), options, signal, log: (m) => progress.log(m) };
   const machine = machineInfo();
   const scenarios: ScenarioResult[] = [];
   let env: unknown;

@@ -43,6 +43,10 @@ export interface BenchContext {
   readonly workers: number;
   /** A private temp folder for this run (configs, logs); removed at the end. */
   readonly tmpDir: string;
+  /** The results folder of this run (--out; loadtests/results by default): put extra plots here. */
+  readonly outDir: string;
+  /** The run's start time as used in result file names ('2026-11-23T22-40-05Z'). */
+  readonly stamp: string;
   /** Run-wide options from the command line (`--rate`, `--duration`, `--rounds`), already parsed. */
   readonly options: BenchOptions;
   /** Progress/diagnostic line on stderr (does not disturb the progress bar). */
