@@ -14,9 +14,3 @@ export class TcpListenError extends TieredError {
     super('TIERED_ERR_GATEWAY_TCP_LISTEN', `frontend ${frontend} cannot listen on ${listen}: ${reason}`);
   }
 }
-
-export class TcpConfigError extends TieredError {
-  constructor(message: string) {
-    super('TIERED_ERR_GATEWAY_TCP_CONFIG', message);
-  }
-}

@@ -50,9 +50,8 @@ export async function startTcpGateway(input: TcpGatewayInput | unknown, options:
   const checkers = [...backends.values()].map((b) => new TcpHealthChecker(b, topology, log));
   // Primary checks first, so the replicas' first lag measurement has a primary to compare with.
   const firstRound = (async () => {
-    const primaryFirst = [...checkers].sort((a, b) => Number(b.checksPrimary) - Number(a.checksPrimary));
-    await Promise.all(primaryFirst.filter((c) => c.checksPrimary).map((c) => c.start()));
-    await Promise.all(primaryFirst.filter((c) => !c.checksPrimary).map((c) => c.start()));
+    await Promise.all(checkers.filter((c) => c.checksPrimary).map((c) => c.start()));
+    await Promise.all(checkers.filter((c) => !c.checksPrimary).map((c) => c.start()));
   })();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([firstRound, new Promise((resolve) => (timer = setTimeout(resolve, options.firstCheckTimeoutMs ?? 10_000)))]);

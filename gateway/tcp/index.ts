@@ -9,4 +9,4 @@ export {
   type TcpGatewayConfig, type TcpGatewayInput, type TcpFrontendConfig, type TcpBackendConfig, type PostgresCheckConfig,
 } from './config.js';
 export { encodeProxyV2, decodeProxyV2 } from './proxy-protocol.js';
-export { TcpConnectError, TcpListenError, TcpConfigError } from './errors.js';
+export { TcpConnectError, TcpListenError } from './errors.js';
