@@ -92,11 +92,11 @@ after(() => {
 describe('tiered gateway process', () => {
   test('SIGTERM: in-flight requests finish, then exit 0', async () => {
     const backend = await startTestBackend('slow');
-    backend.delay = 800;
+    backend.delay = 1500;
     try {
       const gw = await startCli(['--listen', '127.0.0.1:0', '--backend', `http://${backend.address}`], ['http']);
       const inflight = Array.from({ length: 5 }, () => httpRequest(gw.ports.http, { path: '/slow' }));
-      await sleep(200);
+      while (backend.hits < 5) await sleep(20); // all five are in flight at the server
       gw.child.kill('SIGTERM');
       const answers = await Promise.all(inflight);
       assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 200]);
