@@ -31,9 +31,9 @@ export class L1 {
     const entry = this.lru.get(key);
     if (!entry) return undefined;
     if (classify(entry, now) !== 'fresh') return undefined;
-    for (const [tag, version] of Object.entries(entry.tags)) {
+    for (const tag in entry.tags) {
       const known = this.tagVersions.get(tag);
-      if (known !== undefined && known !== version) {
+      if (known !== undefined && known !== entry.tags[tag]) {
         this.lru.delete(key);
         return undefined;
       }

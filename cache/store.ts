@@ -36,7 +36,8 @@ export const MAX_KEY_BYTES = 250;
 
 export function keyProblem(key: string): string | undefined {
   if (key.length === 0) return 'empty';
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `longer than ${MAX_KEY_BYTES} bytes`;
+  // a UTF-16 code unit is at most 3 UTF-8 bytes: short keys skip the byte count
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) return `longer than ${MAX_KEY_BYTES} bytes`;
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(key)) return 'contains whitespace or control characters';
   return undefined;

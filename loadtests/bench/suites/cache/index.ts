@@ -213,7 +213,7 @@ export default defineSuite<CacheEnv>({
           const result = await runStampede(4, {
             store: { redis: env.redisUrl }, redisUrl: env.redisUrl, library: target.library,
             key: `stampede:${target.library}:${Date.now()}:${++run}`, readers, loadMs: 200,
-          }, 4000);
+          });
           return { operations: 4 * readers, elapsedMs: result.ms, extra: { originCalls: result.calls }, notes: { perProcess: result.perChild.join(',') } };
         },
       }),
