@@ -80,15 +80,17 @@ async function runScenario(suiteName: string, scenario: AnyScenario, ctx: BenchC
   const label = (slot: PeerSlot, what: string) => `${suiteName}/${scenario.name} ${slot.peer.name} ${what}`;
   const limit = (ms: number) => ms * 3 + 60_000;
   try {
-    for (const slot of slots) {
-      if (slot.result) continue;
-      try {
-        slot.running = await slot.peer.start(ctx);
-      } catch (error) {
-        slot.result = { peer: slot.peer.name, description: slot.peer.description, status: 'failed', note: `start: ${message(error)}` };
-        ctx.log(`${slot.peer.name} did not start: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    // Peers start together (they are idle until measured); one that fails is reported, not fatal.
+    await Promise.all(
+      slots.filter((slot) => !slot.result).map(async (slot) => {
+        try {
+          slot.running = await slot.peer.start(ctx);
+        } catch (error) {
+          slot.result = { peer: slot.peer.name, description: slot.peer.description, status: 'failed', note: `start: ${message(error)}` };
+          ctx.log(`${slot.peer.name} did not start: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
     for (const slot of active()) {
       progress.step(label(slot, 'warm-up'), plan.warmupMs);
       if (plan.warmupMs <= 0) continue;

@@ -20,10 +20,9 @@ export const options = {
       maxVUs: vus * 4,
     },
   },
-  thresholds: {
-    ...thresholds({ p95: 250, p99: 500, failed: 0.001 }),
+  thresholds: Object.assign(thresholds({ p95: 250, p99: 500, failed: 0.001 }), {
     dropped_iterations: ['count<100'],
-  },
+  }),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

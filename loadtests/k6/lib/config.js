@@ -45,9 +45,10 @@ export function endpoints() {
  * @returns {Record<string, any[]>}
  */
 export function thresholds(defaults = {}) {
-  const p95 = envNumber('P95_MS', defaults.p95 ?? 500);
-  const p99 = envNumber('P99_MS', defaults.p99 ?? 1500);
-  const failed = envNumber('MAX_FAILED', defaults.failed ?? 0.01);
+  // No `??` or `?.`: older k6 (goja) releases do not parse them.
+  const p95 = envNumber('P95_MS', defaults.p95 === undefined ? 500 : defaults.p95);
+  const p99 = envNumber('P99_MS', defaults.p99 === undefined ? 1500 : defaults.p99);
+  const failed = envNumber('MAX_FAILED', defaults.failed === undefined ? 0.01 : defaults.failed);
   const latency = [`p(95)<${p95}`, `p(99)<${p99}`];
   const fail = defaults.abortOnFail
     ? [{ threshold: `rate<${failed}`, abortOnFail: true, delayAbortEval: '10s' }]
