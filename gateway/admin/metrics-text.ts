@@ -55,6 +55,10 @@ export function metricsText(stats: GatewayStats): string {
       put('tiered_server_current_requests', 'gauge', 'Requests in flight', sl, s.inFlight);
       put('tiered_server_sessions_total', 'counter', 'TCP sessions', sl, s.sessions);
       put('tiered_server_connection_errors_total', 'counter', 'Connect errors', sl, s.connectErrors);
+      put('tiered_server_bytes_in_total', 'counter', 'Bytes received from clients (TCP)', sl, s.bytesIn);
+      put('tiered_server_bytes_out_total', 'counter', 'Bytes sent to clients (TCP)', sl, s.bytesOut);
+      if (s.lagBytes !== undefined) put('tiered_server_replication_lag_bytes', 'gauge', 'PostgreSQL replica replay lag behind the primary', sl, s.lagBytes);
+      if (s.lagSeconds !== undefined) put('tiered_server_replication_lag_seconds', 'gauge', 'PostgreSQL replica replay delay', sl, s.lagSeconds);
     }
   }
   let out = '';

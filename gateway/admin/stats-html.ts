@@ -18,9 +18,9 @@ export function statsHtml(s: GatewayStats): string {
 ${servers}</table>`);
   }
   for (const b of s.tcp?.backends ?? []) {
-    const servers = b.servers.map((v) => `<tr style="background:${color(v.status)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.status)}</td><td>${esc(v.check)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.sessions}</td><td>${v.connectErrors}</td><td>${esc(v.role ?? '')}</td></tr>`).join('\n');
+    const servers = b.servers.map((v) => `<tr style="background:${color(v.status)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.status)}</td><td>${esc(v.check)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.sessions}</td><td>${v.connectErrors}</td><td>${esc(v.role ?? '')}</td><td>${v.lagBytes ?? ''}</td><td>${v.connectP99}</td></tr>`).join('\n');
     rows.push(`<h2>backend ${esc(b.name)} <small>tcp, ${esc(b.balance)}, ${b.queued} queued</small></h2>
-<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>sessions</th><th>conn err</th><th>role</th></tr>
+<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>sessions</th><th>conn err</th><th>role</th><th>lag bytes</th><th>connect p99 ms</th></tr>
 ${servers}</table>`);
   }
   return `<!doctype html><html><head><meta charset="utf-8"><title>Tiered gateway stats</title><meta http-equiv="refresh" content="5">
