@@ -14,8 +14,8 @@ test('gateway stats: picks the named backend, reads admin state and health', () 
     backends: [
       { name: 'other', servers: [{ address: '10.0.0.9:1' }] },
       { name: 'platform', servers: [
-        { name: 'a', address: '127.0.0.1:9100', state: 'ready', status: 'UP', weight: 2 },
-        { name: 'b', address: '127.0.0.1:9101', state: 'drain', status: 'DOWN' },
+        { name: 'a', address: '127.0.0.1:9100', admin: 'ready', status: 'UP', weight: 2 },
+        { name: 'b', address: '127.0.0.1:9101', admin: 'drain', status: 'DOWN' },
         { name: 'c', url: 'http://127.0.0.1:9102', admin: 'maint', up: true },
       ] },
     ],
@@ -26,6 +26,21 @@ test('gateway stats: picks the named backend, reads admin state and health', () 
     { id: 'http://127.0.0.1:9102', weight: undefined, admin: 'maint', healthy: true },
   ]);
   assert.throws(() => hostsFromGatewayStats(doc, 'nope'), /no backend "nope"/);
+});
+
+test('gateway stats in the gateway\'s own /stats.json shape', () => {
+  const server = (name: string, address: string, state: string, admin: string) =>
+    ({ name, address, state, admin, check: { status: 'L7OK', detail: '', lastCheck: null }, weight: 1, inFlight: 0 });
+  const doc = { time: '', pid: 1, uptime: 1, frontends: [], backends: [{ name: 'app', mode: 'http', servers: [
+    server('a', '127.0.0.1:3001', 'UP', 'ready'),
+    server('b', '127.0.0.1:3002', 'DOWN', 'ready'),
+    server('c', '127.0.0.1:3003', 'EJECTED', 'ready'),
+    server('d', '127.0.0.1:3004', 'MAINT', 'maint'),
+    server('e', '127.0.0.1:3005', 'UP (trial)', 'ready'),
+  ] }] };
+  assert.deepEqual(hostsFromGatewayStats(doc).map((h) => [h.id.slice(-4), h.admin, h.healthy]), [
+    ['3001', 'ready', true], ['3002', 'ready', false], ['3003', 'ready', false], ['3004', 'maint', true], ['3005', 'ready', true],
+  ]);
 });
 
 test('transport errors are classified for retries and ejection', () => {

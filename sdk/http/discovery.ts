@@ -44,17 +44,26 @@ export function hostsFromGatewayStats(doc: unknown, backend?: string): Discovere
   const servers = Array.isArray(chosen.servers) ? chosen.servers : Object.values((chosen.servers ?? {}) as Record<string, object>);
   return (servers as Record<string, unknown>[]).map((s) => {
     const address = String(s.url ?? s.address ?? s.addr ?? '');
-    const admin = (s.admin ?? s.state) as string | undefined;
-    const status = String(s.status ?? s.check ?? s.health ?? '').toLowerCase();
-    const healthy = typeof s.up === 'boolean' ? s.up : typeof s.healthy === 'boolean' ? s.healthy : status ? !/down|fail|eject/.test(status) : undefined;
+    const state = String(s.state ?? '').toUpperCase(); // gateway: UP, UP (trial), DOWN, EJECTED, DRAIN, MAINT
+    const adminField = String(s.admin ?? '').toLowerCase();
+    const admin = ADMIN.has(adminField) ? (adminField as AdminState)
+      : state.startsWith('MAINT') ? 'maint' : state.startsWith('DRAIN') ? 'drain' : undefined;
+    const check = typeof s.check === 'object' && s.check !== null ? String((s.check as { status?: unknown }).status ?? '') : String(s.check ?? s.status ?? '');
+    const healthy = typeof s.up === 'boolean' ? s.up
+      : typeof s.healthy === 'boolean' ? s.healthy
+        : /DOWN|EJECT/.test(state) ? false
+          : /^UP/.test(state) ? true
+            : check ? !/down|fail|eject/i.test(check) : undefined;
     return {
       id: normalizeOrigin(address),
       weight: typeof s.weight === 'number' ? s.weight : undefined,
-      admin: admin === 'drain' || admin === 'maint' || admin === 'ready' ? admin : undefined,
+      admin,
       healthy,
     };
   });
 }
+
+const ADMIN = new Set(['ready', 'drain', 'maint']);
 
 function poll(every: number, lookupOnce: () => Promise<DiscoveredHost[]>, onHosts: (hosts: DiscoveredHost[]) => void, logger: Logger): Discovery {
   let stopped = false;
