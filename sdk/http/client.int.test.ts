@@ -89,6 +89,11 @@ describe('smart HTTP client', () => {
       assert.ok(r.elapsed >= r.delay - 2, `a hedge fired after ${r.elapsed.toFixed(1)} ms, before the delay ${r.delay} ms`);
     }
     assert.ok(results.some((r) => r.hedged), 'no hedge ever won against a 250 ms straggler');
+    // The losing attempts were cancelled: nothing stays in flight, and their hosts were not charged with failures.
+    const deadline = Date.now() + 3_000;
+    while (c.hosts().some((h) => h.inFlight > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(c.hosts().map((h) => h.inFlight), [0, 0, 0]);
+    assert.deepEqual(c.hosts().map((h) => h.failures), [0, 0, 0]);
   });
 
   test('the retry budget stops a retry storm when every host fails', async () => {
