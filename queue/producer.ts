@@ -161,7 +161,7 @@ export class Producer {
   }
 
   async close(): Promise<void> {
-    const closing = [...this.queues.values()].map((q) => Promise.race([q.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]));
+    const closing = [...this.queues.values()].map((q) => Promise.race([q.close().catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]));
     await Promise.all(closing);
     this.queues.clear();
     if (this.ownsRedis) this.redis.disconnect();

@@ -8,6 +8,7 @@ import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerUpCommand } from './up.js';
 import { registerGatewayCommand } from './gateway.js';
+import { registerWorkerCommand } from './worker.js';
 
 export type Registrar = (program: Command) => void;
 
@@ -18,6 +19,7 @@ const registrars: Registrar[] = [
   registerStackCommand,
   registerDoctorCommand,
   registerUpCommand,
+  registerWorkerCommand,
 ];
 
 export function buildProgram(): Command {
