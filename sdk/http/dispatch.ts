@@ -122,8 +122,10 @@ export async function dispatch(ctx: DispatchContext, input: DispatchInput): Prom
       if (wake.type === 'abort') throw input.signal!.reason;
       if (wake.type === 'hedge') {
         hedgeWake = undefined;
-        hedged = true;
-        if (ctx.hedge!.tryHedge() && launch('hedge')) ctx.metrics.hedge();
+        if (ctx.hedge!.tryHedge() && launch('hedge')) {
+          hedged = true;
+          ctx.metrics.hedge();
+        }
         continue;
       }
       const run = running.get(wake.id)!;
@@ -133,11 +135,10 @@ export async function dispatch(ctx: DispatchContext, input: DispatchInput): Prom
       if (!isRetryable(result, input.idempotent)) {
         if (result.kind === 'error') throw new UpstreamError(result.server.id, attempts, { cause: result.error });
         if (run.hedge) ctx.metrics.hedgeWin();
-        if (lastFailure) discard(lastFailure);
         return new HttpResponse(result.data, { host: result.server.id, attempts, hedged: run.hedge });
       }
       if (lastFailure) discard(lastFailure);
-      lastFailure = result;
+      lastFailure = result; // kept (unread) in case it becomes the answer
       if (running.size > 0) continue; // the hedge still in flight is the retry
       if (attempts - (hedged ? 1 : 0) < ctx.maxAttempts && deadline - ctx.clock() > 0) {
         if (!ctx.budget || ctx.budget.tryAcquire()) {
