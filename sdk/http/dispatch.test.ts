@@ -1,0 +1,81 @@
+// The retry and hedge rules of dispatch(), with a scripted dispatcher (no sockets).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { ServerPool } from '../balance/server-pool.js';
+import { UpstreamError } from '../errors.js';
+import { seededRng } from '../random.js';
+import { RetryBudget } from '../retry-budget.js';
+import { dispatch, type DispatchContext } from './dispatch.js';
+import { createClientMetrics } from './metrics.js';
+
+type Script = (host: string) => Promise<number>; // resolves to a status, or rejects with a transport error
+
+function body(): Dispatcher.ResponseData['body'] {
+  const stream = Readable.from([]) as unknown as Dispatcher.ResponseData['body'];
+  Object.assign(stream, { dump: async () => {}, text: async () => '' });
+  return stream;
+}
+
+function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): { ctx: DispatchContext; calls: string[] } {
+  const calls: string[] = [];
+  const pool = new ServerPool(hosts.map((id) => ({ id })), { balance: 'roundrobin', rng: seededRng(1), outlier: false });
+  const ctx: DispatchContext = {
+    pool,
+    dispatcherFor: (server) => ({
+      request: async () => {
+        calls.push(server.id);
+        const statusCode = await script(server.id);
+        return { statusCode, statusText: '', headers: {}, body: body(), trailers: {}, opaque: null, context: {} };
+      },
+    }) as unknown as Dispatcher,
+    budget: new RetryBudget(),
+    maxAttempts: 3,
+    metrics: createClientMetrics('test'),
+    clock: () => performance.now(),
+  };
+  return { ctx, calls };
+}
+
+const reset = () => Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
+const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+const get = { request: { method: 'GET', path: '/', headers: {} }, idempotent: true, timeout: 5_000 };
+const post = { request: { method: 'POST', path: '/', headers: {}, body: 'x' }, idempotent: false, timeout: 5_000 };
+
+test('GET after a reset is retried on another host', async () => {
+  const { ctx, calls } = context((host) => (host === 'http://a' ? reset() : Promise.resolve(200)));
+  const res = await dispatch(ctx, get);
+  assert.equal(res.status, 200);
+  assert.equal(res.attempts, 2);
+  assert.equal(new Set(calls).size, 2, 'retried on the same host');
+});
+
+test('POST after a reset is not retried (bytes may have reached the server)', async () => {
+  const { ctx, calls } = context(() => reset());
+  await assert.rejects(dispatch(ctx, post), UpstreamError);
+  assert.equal(calls.length, 1);
+});
+
+test('POST after a connect failure is retried: it never reached a server', async () => {
+  const { ctx, calls } = context((host) => (host === 'http://a' ? refused() : Promise.resolve(201)));
+  assert.equal((await dispatch(ctx, post)).status, 201);
+  assert.equal(calls.length, 2);
+});
+
+test('500 is not retried; 503 is, up to the attempt limit, and the last 503 is returned', async () => {
+  const five = context(() => Promise.resolve(500));
+  assert.equal((await dispatch(five.ctx, get)).status, 500);
+  assert.equal(five.calls.length, 1);
+  const unavailable = context(() => Promise.resolve(503));
+  const res = await dispatch(unavailable.ctx, get);
+  assert.equal(res.status, 503);
+  assert.deepEqual(unavailable.calls, ['http://a', 'http://b', 'http://c']);
+});
+
+test('no retry without budget', async () => {
+  const { ctx, calls } = context(() => Promise.resolve(503));
+  ctx.budget = new RetryBudget({ ratio: 0, minConcurrent: 0 });
+  assert.equal((await dispatch(ctx, get)).status, 503);
+  assert.equal(calls.length, 1);
+});
