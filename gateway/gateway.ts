@@ -95,6 +95,7 @@ async function buildHttpSide(config: GatewayConfig, options: GatewayOptions, pre
       continue;
     }
     const runtime = new BackendRuntime(b, 'http');
+    if (old) carryState(old, runtime);
     backends.set(b.name, runtime);
     if (b.check && b.check.type !== 'postgres' && options.activeChecks !== false) {
       const checker = new ActiveHealthChecker(runtime, b.check, log, options.onHealthChange);
@@ -105,6 +106,17 @@ async function buildHttpSide(config: GatewayConfig, options: GatewayOptions, pre
   await Promise.all(starting);
   for (const [name, checker] of previous?.checkers ?? []) if (checkers.get(name) !== checker) checker.stop();
   return { backends, checkers };
+}
+
+/** A reloaded backend keeps what it knew of servers that stayed (same name and address): up/down and admin state. */
+function carryState(from: BackendRuntime, to: BackendRuntime): void {
+  for (const server of to.servers.values()) {
+    const before = from.servers.get(server.name);
+    if (!before || before.config.address !== server.config.address) continue;
+    to.pool.setHealthy(server.name, before.pool.checkUp);
+    if (before.pool.admin !== 'ready') to.pool.update(server.name, { admin: before.pool.admin });
+    Object.assign(server.check, before.check);
+  }
 }
 
 function sameConfig(a: BackendConfig, b: BackendConfig): boolean {

@@ -34,7 +34,7 @@ async function startCli(args: string[], expect: string[]): Promise<Running> {
   const ports: Record<string, number> = {};
   let buffered = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${buffered.slice(-2000)}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${buffered.slice(-2000)}`)), 90_000);
     child.stderr!.on('data', (c) => (buffered += String(c)));
     child.stdout!.on('data', (chunk) => {
       buffered += String(chunk);

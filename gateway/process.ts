@@ -173,8 +173,12 @@ async function runWorker(): Promise<Gateway | undefined> {
   process.on('message', (message: ToWorker) => {
     handle(message).catch((error: unknown) => log.error({ err: error }, 'worker failed to apply a message from the primary'));
   });
-  // The primary owns signals: a worker ignores SIGINT from the terminal's process group.
+  // The primary owns signals: a worker ignores SIGINT/SIGHUP sent to the whole process group
+  // (Ctrl-C, a terminal hang-up). A SIGTERM to the group (systemd, Kubernetes) drains it too.
   process.on('SIGINT', () => {});
   process.on('SIGHUP', () => {});
+  process.once('SIGTERM', () => {
+    void (gateway?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+  });
   return undefined;
 }

@@ -31,7 +31,7 @@ export class ActiveHealthChecker {
   async start(): Promise<void> {
     await Promise.all([...this.backend.servers.values()].map(async (server) => {
       server.check.status = 'init';
-      this.states.set(server.name, initialCheckState(true));
+      this.states.set(server.name, initialCheckState(server.pool.checkUp));
       await this.runOnce(server);
     }));
   }

@@ -95,6 +95,19 @@ export function requestIdFor(incoming: string | string[] | undefined): string {
   return randomUUID();
 }
 
+// Trace and span ids for new root traceparents, cut from a pooled block of random bytes.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function randomHex24(): string {
+  if (offset + 24 > pool.length) {
+    pool = randomBytes(24 * 256);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + 24);
+  offset += 24;
+  return hex;
+}
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The incoming W3C traceparent when valid (trace id kept); else a new root one. Returns the trace id. */
@@ -102,7 +115,7 @@ export function ensureTraceparent(headers: IncomingHttpHeaders): string {
   const value = headers.traceparent;
   const match = typeof value === 'string' ? TRACEPARENT.exec(value) : null;
   if (match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2])) return match[1];
-  const bytes = randomBytes(24).toString('hex');
+  const bytes = randomHex24();
   const traceId = bytes.slice(0, 32);
   headers.traceparent = `00-${traceId}-${bytes.slice(32, 48)}-01`;
   delete headers.tracestate;

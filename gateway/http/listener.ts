@@ -56,8 +56,9 @@ export async function listenHttp(initial: HttpFrontendRuntime): Promise<HttpList
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(runtime, req, socket as Socket, head));
   server.on('connection', (socket: Socket) => {
-    runtime.connections++;
-    socket.once('close', () => runtime.connections--);
+    const owner = runtime; // a reload swaps `runtime`; the count stays with the one that got it
+    owner.connections++;
+    socket.once('close', () => owner.connections--);
   });
 
   const listen = parseHostPort(config.listen)!;

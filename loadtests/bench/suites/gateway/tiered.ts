@@ -46,7 +46,7 @@ export function tieredGatewayPeer(options: TieredGatewayPeerOptions): Peer<HttpT
       const file = join(ctx.tmpDir, `${options.name.replace(/[^\w.-]+/g, '_')}.yaml`);
       writeFileSync(file, tieredGatewayConfig({ ...options, port, workers: ctx.workers }));
       const proc = startNodeScript(options.name, CLI, ['gateway', '-c', file], { logDir: ctx.tmpDir });
-      await waitUntilListening(proc, [port], 30_000);
+      await waitUntilListening(proc, [port], 120_000); // tsx compiles the CLI at start: slow on a loaded machine
       return { target: { url: `http://127.0.0.1:${port}/` }, pids: [proc.pid], stop: () => proc.stop() };
     },
   };
