@@ -147,6 +147,34 @@ describe('DB ports over a real primary + replica', () => {
     assert.equal(row.port, stack.postgres.replica!.port);
   });
 
+  test('maxLagSeconds takes out a replica whose pending replay is too old', async () => {
+    const replica = stack.postgres.replica!.port;
+    const lagGateway = await startTcpGateway({
+      frontends: [{ name: 'read', listen: '127.0.0.1:0', backend: 'db' }],
+      backends: [{
+        name: 'db', check: { type: 'postgres', role: 'replica', maxLagSeconds: '1s', ...CHECK },
+        servers: [{ name: 'replica', address: `127.0.0.1:${replica}` }],
+      }],
+    }, { log });
+    const status = () => lagGateway.stats().backends[0].servers[0];
+    try {
+      assert.equal(status().status, 'UP');
+      await once(replica, 'SELECT pg_wal_replay_pause()');
+      try {
+        await new Promise((r) => setTimeout(r, 1200));
+        await once(stack.postgres.primary.port, "INSERT INTO items (body) VALUES ('late')");
+        await until('replica DOWN for replay delay', () => status().status === 'DOWN' && /replica lag [\d.]+s > 1s/.test(status().check));
+        assert.ok(status().lagSeconds! > 1);
+      } finally {
+        await once(replica, 'SELECT pg_wal_replay_resume()');
+      }
+      await until('replica back UP', () => status().status === 'UP');
+      assert.equal(status().lagSeconds, 0);
+    } finally {
+      await lagGateway.stop();
+    }
+  });
+
   test('stopping the replica sends new reads to the primary with no failed connection after the mark-down', async () => {
     await stack.kill('replica');
     const failures: string[] = [];
