@@ -84,12 +84,15 @@ test('hard timeout without a stale value fails with LoadTimeoutError', async () 
 test('an invalidation during a load voids the lease: the stale result is not written back', async () => {
   const cache = memory();
   let version = 1;
+  let readDone: () => void = () => {};
+  const hasRead = new Promise<void>((resolve) => (readDone = resolve));
   const loading = cache.getOrLoad('row', async () => {
     const read = version; // reads the old row...
+    readDone();
     await sleep(50);
     return read;
   });
-  await sleep(10);
+  await hasRead;
   version = 2; // ...a writer commits...
   await cache.invalidate('row'); // ...and invalidates while the load is in flight
   assert.equal(await loading, 1, 'the caller that started before the write still gets its value');

@@ -33,7 +33,7 @@ after(async () => {
 
 function setup(extra: Partial<Parameters<typeof createOutboxRelay>[0]> = {}) {
   const namespace = `outbox${++seq}`;
-  const cache = createCache({ store: { memcached: stack.memcached.map((m) => m.address) }, namespace, l1: false });
+  const cache = createCache({ store: { memcached: stack.memcached.map((m) => m.address), timeout: '2s' }, namespace, l1: false });
   caches.push(cache);
   const relay = createOutboxRelay({ db: stack.postgres.primary.url, cache, pollInterval: '10s', ...extra });
   relays.push(relay);

@@ -1,12 +1,15 @@
 // memcached adapter (memjs, binary protocol) with a ketama consistent-hash ring plugged in
 // through memjs's `getServer` hook, so adding a server remaps about 1/n of the keys.
 // memjs failover is off on purpose: sending a dead node's keys to its neighbour would leave
-// stale copies there when the node comes back; the breaker above degrades instead.
+// stale copies there when the node comes back. Instead each node has its own breaker: after
+// 2 consecutive errors its keys fail fast (StoreDownError, so getOrLoad degrades to the loader
+// for those keys only) until a probe succeeds; the other nodes keep serving.
 import memjs from 'memjs';
 import { createLogger } from '../../sdk/log/logger.js';
 import { StoreDownError, ValueTooLargeError } from '../errors.js';
 import { ttlSeconds, type CacheStore } from '../store.js';
 import { buildRing } from './ring.js';
+import { Breaker } from '../breaker.js';
 
 export interface MemcachedStoreOptions {
   /** `host:port` of every memcached server, in ring order (order does not change placement). */
@@ -41,17 +44,27 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
   // memjs uses the returned value as an index into client.servers (its .d.ts says string).
   (client as unknown as { getServer: (key: string) => number }).getServer = (key) => ring.locate(key);
   const maxItemSize = options.maxItemSize ?? DEFAULT_MAX_ITEM;
-  const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
+  const nodes = options.servers.map((address) => ({
+    address,
+    breaker: new Breaker({ failureThreshold: 2, cooldownMs: 500, maxCooldownMs: 10_000 }, Date.now, (mode) =>
+      log[mode === 'open' ? 'warn' : 'info']({ server: address, mode }, `memcached node ${mode === 'open' ? 'ejected' : mode}`)),
+  }));
+  const wrap = async <T>(key: string, op: () => Promise<T>): Promise<T> => {
+    const node = nodes[ring.locate(key)];
+    if (!node.breaker.admit()) throw new StoreDownError(`memcached ${node.address} (ejected)`);
     try {
-      return await op();
+      const result = await op();
+      node.breaker.success();
+      return result;
     } catch (error) {
-      throw new StoreDownError('memcached', error);
+      node.breaker.failure();
+      throw new StoreDownError(`memcached ${node.address}`, error);
     }
   };
   const checkSize = (key: string, value: Buffer) => {
     if (value.length > maxItemSize) throw new ValueTooLargeError(key, value.length, maxItemSize, 'memcached');
   };
-  const get = (key: string) => wrap(async () => (await client.get(key)).value ?? undefined);
+  const get = (key: string) => wrap(key, async () => (await client.get(key)).value ?? undefined);
   return {
     kind: 'memcached',
     maxItemSize,
@@ -59,15 +72,15 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
     getMulti: (keys) => Promise.all(keys.map(get)),
     async set(key, value, ttlMs) {
       checkSize(key, value);
-      await wrap(() => client.set(key, value, { expires: memcachedExpiry(ttlMs) }));
+      await wrap(key, () => client.set(key, value, { expires: memcachedExpiry(ttlMs) }));
     },
     async add(key, value, ttlMs) {
       checkSize(key, value);
-      return wrap(async () => (await client.add(key, value, { expires: memcachedExpiry(ttlMs) })) === true);
+      return wrap(key, async () => (await client.add(key, value, { expires: memcachedExpiry(ttlMs) })) === true);
     },
-    delete: (key) => wrap(async () => (await client.delete(key)) === true),
+    delete: (key) => wrap(key, async () => (await client.delete(key)) === true),
     incr: (key, initial) =>
-      wrap(async () => {
+      wrap(key, async () => {
         const { value } = await client.increment(key, 1, { initial });
         if (typeof value !== 'number') throw new Error(`increment of ${key} returned no value`);
         return value;

@@ -14,8 +14,8 @@ const stores: Record<string, CacheStore> = {};
 
 before(async () => {
   stack = await startTestStack({ redis: true, memcached: 3 });
-  stores.memcached = createMemcachedStore({ servers: stack.memcached.map((m) => m.address), maxItemSize: 100_000 });
-  stores.redis = createRedisStore({ url: stack.redis.url, maxItemSize: 100_000 });
+  stores.memcached = createMemcachedStore({ servers: stack.memcached.map((m) => m.address), maxItemSize: 100_000, timeoutMs: 2000 });
+  stores.redis = createRedisStore({ url: stack.redis.url, maxItemSize: 100_000, timeoutMs: 2000 });
   stores.memory = createMemoryStore({ maxEntries: 1000, maxItemSize: 100_000 });
 });
 

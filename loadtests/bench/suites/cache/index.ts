@@ -198,7 +198,7 @@ export default defineSuite<CacheEnv>({
       }),
       defineScenario<{ library: 'tiered' | 'bentocache' }>({
         name: 'stampede',
-        title: `cold key, 4 processes × ${readers} concurrent readers, origin takes 200 ms: origin calls per expiry`,
+        title: `cold key, 4 processes × ${readers} concurrent readers, origin takes 500 ms: origin calls per expiry`,
         unit: 'read',
         model: 'custom',
         warmupMs: 0,
@@ -212,7 +212,7 @@ export default defineSuite<CacheEnv>({
         async measure(target) {
           const result = await runStampede(4, {
             store: { redis: env.redisUrl }, redisUrl: env.redisUrl, library: target.library,
-            key: `stampede:${target.library}:${Date.now()}:${++run}`, readers, loadMs: 200,
+            key: `stampede:${target.library}:${Date.now()}:${++run}`, readers, loadMs: 500,
           });
           return { operations: 4 * readers, elapsedMs: result.ms, extra: { originCalls: result.calls }, notes: { perProcess: result.perChild.join(',') } };
         },
