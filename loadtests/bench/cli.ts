@@ -1,7 +1,7 @@
 // `tiered bench [suite...]`: option parsing and the loop over suites (ops/commands/bench.ts
 // registers it with the CLI; this file owns what the options mean).
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../../ops/package-root.js';
 import { parseDuration } from '../../sdk/config/units.js';
 import { killAllOwnedSync, stopAllOwned } from './process.js';
 import { Progress } from './progress.js';
@@ -9,7 +9,7 @@ import { listSuites, loadSuite } from './registry.js';
 import { missingRequirements, runSuite, scenarioPlan, type SuiteRun } from './runner.js';
 import type { BenchOptions } from './suite.js';
 
-export const DEFAULT_RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+export const DEFAULT_RESULTS_DIR = join(packageRoot(), 'loadtests', 'results');
 
 export interface BenchFlags {
   quick?: boolean;

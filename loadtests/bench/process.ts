@@ -2,7 +2,8 @@
 // output to a log file in the run's temp folder, stopped by pid (SIGTERM, then SIGKILL), and all
 // stopped if the harness is interrupted. Nothing outlives a run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { isListening } from '../../ops/stack/net.js';
 
@@ -71,10 +72,19 @@ export function adoptChild(name: string, child: ChildProcess, logFile = ''): Own
   return owned;
 }
 
+/** A script of this repository: the .ts source, or the compiled .js beside it in dist/. */
+export function scriptPath(script: string | URL): string {
+  const path = script instanceof URL ? fileURLToPath(script) : script;
+  if (path.endsWith('.ts') && !existsSync(path)) {
+    const compiled = path.replace(/\.ts$/, '.js');
+    if (existsSync(compiled)) return compiled;
+  }
+  return path;
+}
+
 /** Runs a TypeScript file of this repository in a fresh Node process (through tsx). */
 export function startNodeScript(name: string, script: string | URL, args: string[], options: StartOptions): OwnedProcess {
-  const path = script instanceof URL ? script.pathname : script;
-  return startProcess(name, process.execPath, ['--import', 'tsx', path, ...args], options);
+  return startProcess(name, process.execPath, ['--import', 'tsx', scriptPath(script), ...args], options);
 }
 
 /** The last lines of a process's log, for error messages. */

@@ -2,13 +2,32 @@
 // throughput at saturation. wrk when installed (C, epoll: it takes the least CPU from the system
 // under test on a small machine), else autocannon (installed with the project). Both run in
 // their own process. TIERED_BENCH_CLOSED_TOOL=autocannon|wrk forces one.
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { findBinary } from '../../../ops/stack/binaries.js';
 import type { ClosedLoadSpec, LoadResult } from './types.js';
 import { runBinary } from './run-worker.js';
 
-const WRK_SCRIPT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
-const AUTOCANNON = fileURLToPath(new URL('../../../node_modules/autocannon/autocannon.js', import.meta.url));
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
+
+/**
+ * wrk's done() hook: prints the summary as one JSON line prefixed with TIERED_WRK, so the harness
+ * reads p50..p99.99 and the error counts exactly (wrk's own text rounds and omits p99.9).
+ */
+export const WRK_REPORT_LUA = `done = function(summary, latency, requests)
+  local e = summary.errors
+  local errors = e.connect + e.read + e.write + e.status + e.timeout
+  local ps = { 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99 }
+  local points = { string.format('{"p":0,"us":%d}', latency.min) }
+  for _, p in ipairs(ps) do
+    table.insert(points, string.format('{"p":%s,"us":%d}', p, latency:percentile(p)))
+  end
+  table.insert(points, string.format('{"p":100,"us":%d}', latency.max))
+  io.write(string.format('TIERED_WRK {"requests":%d,"duration_us":%d,"errors":%d,"status_errors":%d,"mean_us":%f,"points":[%s]}\\n',
+    summary.requests, summary.duration, errors, e.status, latency.mean, table.concat(points, ",")))
+end
+`;
 
 export interface ClosedLoadOptions extends ClosedLoadSpec {
   tmpDir: string;
@@ -81,7 +100,9 @@ export async function closedLoad(options: ClosedLoadOptions): Promise<LoadResult
   const run = { name: tool, logDir: options.tmpDir, timeoutMs: seconds * 1000 + 30_000, signal: options.signal };
   if (tool === 'wrk') {
     const wrk = findBinary('wrk') as string;
-    const args = ['-t', String(options.threads ?? 1), '-c', String(options.connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', WRK_SCRIPT, options.url];
+    const script = join(options.tmpDir, 'wrk-report.lua');
+    writeFileSync(script, WRK_REPORT_LUA);
+    const args = ['-t', String(options.threads ?? 1), '-c', String(options.connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', script, options.url];
     return parseWrkOutput(await runBinary(wrk, args, run));
   }
   const args = [AUTOCANNON, '--json', '-c', String(options.connections), '-d', String(seconds), '-t', '10', options.url];

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { findBinary } from '../../../ops/stack/binaries.js';
 import { freePorts } from '../../../ops/stack/net.js';
 import { startNodeScript, stopAllOwned, waitUntilListening } from '../process.js';
@@ -56,6 +57,25 @@ describe('load generators', () => {
     const r = await openLoad({ url: `http://127.0.0.1:${unused}/`, rate: 50, durationMs: 200, timeoutMs: 2000 });
     assert.equal(r.operations, 0);
     assert.equal(r.errors, 10);
+  });
+
+  test('open model: every planned request ends as exactly one success or one error, even unanswered ones', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => { // accepts, never answers
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const r = await openLoad({ url: `http://127.0.0.1:${port}/`, rate: 20, durationMs: 500, connections: 1, timeoutMs: 400 });
+      assert.equal(r.sent, 10);
+      assert.equal(r.operations, 0);
+      assert.equal(r.errors, 10, JSON.stringify(r.errorKinds));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 
   test('closed model with autocannon', async () => {

@@ -73,18 +73,21 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
   });
   const drainDeadline = performance.now() + spec.timeoutMs + 1000;
   while (inFlight > 0 && performance.now() < drainDeadline) await new Promise((r) => setTimeout(r, 5));
+  // Requests still queued or in flight after the drain window count once, as 'unfinished' (the
+  // pool's destroy below fails them again; those failures are not counted).
   const unfinished = inFlight;
-  if (unfinished) errorKinds.unfinished = unfinished;
+  const counted = { ok, errors, errorKinds: { ...errorKinds } };
+  if (unfinished) counted.errorKinds.unfinished = unfinished;
   await pool.destroy().catch(() => {});
   return {
     tool: 'tiered-open-loadgen',
-    operations: ok,
-    errors: errors + unfinished,
+    operations: counted.ok,
+    errors: counted.errors + unfinished,
     elapsedMs: Math.max(spec.durationMs, lastDone),
     histogram: encodeHistogram(histogram),
     offeredRate: spec.rate,
     sent,
-    errorKinds,
+    errorKinds: counted.errorKinds,
   };
 }
 

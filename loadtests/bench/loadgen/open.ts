@@ -1,11 +1,10 @@
 // Open-model load (fixed arrival rate, coordinated omission corrected) in a separate process.
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { adoptChild, type OwnedProcess } from '../process.js';
+import { adoptChild, scriptPath, type OwnedProcess } from '../process.js';
 import type { Sample } from '../suite.js';
 import type { LoadResult, OpenLoadSpec } from './types.js';
 
-const WORKER = fileURLToPath(new URL('./open-worker.ts', import.meta.url));
+const WORKER = new URL('./open-worker.ts', import.meta.url);
 
 export interface OpenLoadOptions extends Partial<Omit<OpenLoadSpec, 'url' | 'rate' | 'durationMs'>> {
   url: string;
@@ -29,7 +28,7 @@ let nextId = 1;
 /** The load generator process, forked on first use and kept warm; stopped with the run's other processes. */
 function ensureWorker(): Worker {
   if (worker && worker.owned.isRunning()) return worker;
-  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(scriptPath(WORKER), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const waiting = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();

@@ -2,3 +2,4 @@
 export { haproxyPeer, haproxyConfig, type HaproxyOptions } from './haproxy.js';
 export { httpProxyPeer } from './http-proxy.js';
 export { directPeer } from './direct.js';
+export { varnishPeer, varnishVcl, type VarnishOptions } from './varnish.js';
