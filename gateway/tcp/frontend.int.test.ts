@@ -215,6 +215,28 @@ describe('tcp frontend', () => {
     assert.equal(seen.size, 1);
   });
 
+  test('300 concurrent sessions come and go without leaking a slot or a socket', async () => {
+    const list = await backends('a', 'b');
+    const gateway = await gatewayWith({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: list.map((b, i) => ({ name: `s${i}`, address: b.address, maxconn: 200 })) }],
+    });
+    const clients = await Promise.all(Array.from({ length: 300 }, () => dial(gateway)));
+    const replies = await Promise.all(clients.map((c, i) => ask(c, `m${i}`)));
+    assert.equal(replies.filter((r) => r !== null && /^[ab]:m\d+$/.test(r)).length, 300);
+    await Promise.all(clients.map((c) => {
+      c.end();
+      return closed(c);
+    }));
+    await new Promise((r) => setTimeout(r, 100));
+    const stats = gateway.stats();
+    assert.deepEqual(stats.backends[0].servers.map((s) => s.inFlight), [0, 0]);
+    assert.equal(stats.backends[0].queued, 0);
+    assert.equal(stats.frontends[0].current, 0);
+    assert.equal(list[0].sockets.size + list[1].sockets.size, 0, 'no server-side socket left open');
+    assert.equal(stats.backends[0].servers.reduce((n, s) => n + s.sessions, 0), 300);
+  });
+
   test('maxconn queues the next connection until a slot frees; a full queue is refused', async () => {
     const [a] = await backends('a');
     const gateway = await gatewayWith({
