@@ -17,3 +17,8 @@ export { queueConfigSchema, type QueueConfig, type WorkerConfig, type Retention 
 export {
   QueueError, RedisUnavailableError, InvalidPayloadError, RedisPolicyError, JobDefinitionError, JobTimeoutError, ScheduleError, UnrecoverableError,
 } from './errors.js';
+export { defineMapReduce, mapReduce, closeMapReduce, type MapReduce, type MapReduceOptions } from './mapreduce.js';
+export { sendAccepted, offload, jobStatusHandler, type OfflineOptions } from './http/offline.js';
+export { queueViewHandler, type QueueViewOptions } from './http/view.js';
+export { renderQueueView, type QueueViewModel } from './http/view-html.js';
+export { discoverQueues, queueStats, listFailed, retryFailed, retryAllFailed, purgeFinished, type QueueStats } from './admin.js';

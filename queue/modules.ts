@@ -17,7 +17,9 @@ export interface JobModules {
 export function collectDefinitions(namespaces: { source: string; exports: Record<string, unknown> }[]): JobModules {
   const found: JobModules = { jobs: new Map(), schedules: new Map() };
   for (const { source, exports } of namespaces) {
-    for (const value of Object.values(exports).flatMap((v) => (Array.isArray(v) ? v : [v]))) {
+    // Definitions may be exported directly, in arrays, or as `jobs` of a bundle (defineMapReduce()).
+    const bundled = (v: unknown): unknown[] => (v && typeof v === 'object' && Array.isArray((v as { jobs?: unknown }).jobs) ? (v as { jobs: unknown[] }).jobs : [v]);
+    for (const value of Object.values(exports).flatMap((v) => (Array.isArray(v) ? v : bundled(v)))) {
       if (isJobDefinition(value)) {
         const known = found.jobs.get(value.name);
         if (known && known !== value) throw new JobDefinitionError(`job "${value.name}" is defined twice (again in ${source})`);

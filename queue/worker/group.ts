@@ -70,6 +70,7 @@ export class WorkerGroup {
       maxStalledCount: options.maxStalledCount ?? 1,
       removeOnComplete: keepJobs(options.completed ?? { count: 1_000, age: 86_400_000 }),
       removeOnFail: keepJobs(options.deadLetters ?? { count: 10_000, age: 30 * 86_400_000 }),
+      metrics: { maxDataPoints: 24 * 60 }, // per-minute completed/failed counts for the queue view
     });
     worker.on('completed', () => queueMetrics.completed.add(1, { job: def.name }));
     worker.on('failed', (job: Job | undefined, error: Error) => {
