@@ -26,7 +26,7 @@ export type PostgresProbe =
   | {
     ok: false;
     error: string;
-    /** SQLSTATE class 28 (bad user/password) or 3D000 (no such database): a config problem. */
+    /** SQLSTATE class 28 (bad user/password), 3D000 (no such database), or a missing password: a config problem. */
     login: boolean;
   };
 
@@ -48,7 +48,8 @@ function clientFor(address: string, login: PostgresLogin): pg.Client {
 function failure(error: unknown): PostgresProbe {
   const e = error as { code?: string; message?: string };
   const code = typeof e.code === 'string' ? e.code : '';
-  const login = code.startsWith('28') || code === '3D000';
+  // Also pg's own errors before the server answers (no password given for SCRAM, and the like).
+  const login = code.startsWith('28') || code === '3D000' || (!code && /password|SASL|SCRAM/i.test(e.message ?? ''));
   return { ok: false, error: `${code ? `${code} ` : ''}${e.message ?? String(error)}`, login };
 }
 
