@@ -11,7 +11,7 @@ export interface StatsSnapshot {
   queueTimeouts: number;
   bytesIn: number;
   bytesOut: number;
-  /** Response time in ms (request start → last byte). */
+  /** Response time in ms (request start → last byte), over the last one to two minutes. */
   p50: number;
   p99: number;
   max: number;
@@ -26,16 +26,32 @@ export class Stats {
   queueTimeouts = 0;
   bytesIn = 0;
   bytesOut = 0;
-  /** Microseconds, 2 significant digits, up to one hour. */
-  private readonly histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+  /**
+   * Response times in microseconds (2 significant digits, up to one hour), in two windows of
+   * WINDOW_MS: percentiles cover the last one to two windows, so they follow a server that
+   * turns slow instead of averaging it into everything since start.
+   */
+  private histogram: Histogram = newHistogram();
+  private previous: Histogram = newHistogram();
+  private windowStart = Date.now();
 
   status(code: number): void {
     const klass = code >= 100 && code < 600 ? (`${Math.floor(code / 100)}xx` as '2xx') : 'other';
     this.responses[klass]++;
   }
 
-  time(ms: number): void {
-    this.histogram.recordValue(Math.max(1, Math.round(ms * 1000)));
+  time(ms: number, now = Date.now()): void {
+    if (now - this.windowStart >= WINDOW_MS) this.rotate(now);
+    this.histogram.recordValue(Math.max(1, Math.min(HIGHEST_US, Math.round(ms * 1000))));
+  }
+
+  private rotate(now: number): void {
+    const stale = now - this.windowStart >= 2 * WINDOW_MS;
+    const recycled = this.previous;
+    recycled.reset();
+    this.previous = stale ? newHistogram() : this.histogram;
+    this.histogram = recycled;
+    this.windowStart = now;
   }
 
   /** Carries the counters of a replaced runtime over (reload). */
@@ -49,10 +65,14 @@ export class Stats {
     this.bytesIn += other.bytesIn;
     this.bytesOut += other.bytesOut;
     this.histogram.add(other.histogram);
+    this.previous.add(other.previous);
   }
 
-  snapshot(): StatsSnapshot {
-    const h = this.histogram;
+  snapshot(now = Date.now()): StatsSnapshot {
+    if (now - this.windowStart >= WINDOW_MS) this.rotate(now);
+    const h = newHistogram();
+    h.add(this.previous);
+    h.add(this.histogram);
     const ms = (us: number) => Math.round(us) / 1000;
     return {
       requests: this.requests,
@@ -68,4 +88,11 @@ export class Stats {
       max: h.totalCount ? ms(h.maxValue) : 0,
     };
   }
+}
+
+const WINDOW_MS = 60_000;
+const HIGHEST_US = 3_600_000_000;
+
+function newHistogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 2 });
 }
