@@ -1,5 +1,6 @@
 // TCP mode inside the whole gateway (gateway/gateway.ts): a `mode: tcp` frontend from the
-// composed gateway config serves, and its backends appear in stats and take runtime-API changes.
+// composed gateway config serves, and its backends appear in stats and /metrics and take
+// runtime-API changes through the admin port.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
@@ -24,7 +25,10 @@ test('a tcp frontend of the gateway config relays, shows in stats and obeys the 
   gateway = await startGateway({
     frontends: [{ name: 'db', listen: '127.0.0.1:0', mode: 'tcp', backend: 'be' }],
     backends: [{ name: 'be', check: { type: 'tcp', interval: '1s' }, servers: [{ name: 'a', address, maxconn: 5 }] }],
+    admin: { listen: '127.0.0.1:0', token: 'test-token' },
   }, { accessLog: false });
+  const admin = `http://127.0.0.1:${gateway.ports().admin}`;
+  const auth = { authorization: 'Bearer test-token' };
   const client = connect(gateway.ports().db, '127.0.0.1');
   await once(client, 'connect');
   client.write('ping');
@@ -35,7 +39,11 @@ test('a tcp frontend of the gateway config relays, shows in stats and obeys the 
   assert.equal(server().status, 'UP');
   assert.equal(server().inFlight, 1);
   assert.equal(server().bytesIn, 4, 'bytes of an open session count live');
-  gateway.setServer('be', 'a', { state: 'drain' });
+  const metrics = await (await fetch(`${admin}/metrics`, { headers: auth })).text();
+  assert.match(metrics, /tiered_server_sessions_total\{backend="be",server="a"\} 1/);
+  const put = await fetch(`${admin}/backends/be/servers/a`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"state":"drain"}' });
+  assert.equal(put.status, 200);
+  assert.equal((await put.json()).status, 'DRAIN');
   assert.equal(server().status, 'DRAIN');
   const refused = connect(gateway.ports().db, '127.0.0.1');
   refused.on('error', () => {});
