@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { BenchUsageError, runBench, type BenchFlags } from '../../loadtests/bench/cli.js';
 import { listSuites } from '../../loadtests/bench/registry.js';
+import { rerenderResults } from '../../loadtests/bench/report/write.js';
 import { UsageError } from '../errors.js';
 
 export function registerBenchCommand(program: Command): void {
@@ -11,6 +12,7 @@ export function registerBenchCommand(program: Command): void {
     .argument('[suites...]', `suites to run, or 'all' (${listSuites().join(', ')})`)
     .option('--quick', 'CI mode: 1 round of 1 s per peer; checks the harness, never the speed')
     .option('--list', 'list the suites and exit')
+    .option('--render <json>', 'print the tables of a results JSON again and rewrite its .md and .svg (into --out if given)')
     .option('--scenario <names>', 'only these scenarios (comma-separated)')
     .option('--duration <time>', 'measured time per round (default 10s, quick 1s)')
     .option('--warmup <time>', 'warm-up per peer (default 3s, quick 500ms)')
@@ -20,9 +22,14 @@ export function registerBenchCommand(program: Command): void {
     .option('--workers <n>', 'proxy workers/threads: HAProxy nbthread = Tiered workers (default 1)')
     .option('--out <dir>', 'results folder (default loadtests/results)')
     .option('--no-progress', 'no progress bar on stderr')
-    .action(async (suites: string[], flags: BenchFlags & { list?: boolean }) => {
+    .action(async (suites: string[], flags: BenchFlags & { list?: boolean; render?: string }) => {
       if (flags.list) {
         process.stdout.write(`${listSuites().join('\n')}\n`);
+        return;
+      }
+      if (flags.render) {
+        const { text, markdown, svg } = rerenderResults(flags.render, flags.out);
+        process.stdout.write(`${text}\n\nmarkdown: ${markdown}\nplot:     ${svg}\n`);
         return;
       }
       try {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScenarioResult, SuiteResult } from '../results.js';
-import { percentileX, renderSvg } from './svg.js';
+import { percentileX, renderSvg, yTicks } from './svg.js';
 import { formatMs, formatRate, formatRatio, formatSpread, renderMarkdown, renderText } from './table.js';
 import { fileStamp } from './write.js';
 
@@ -84,6 +84,12 @@ test('svg: one path per measured peer, escaped labels, percentile axis', () => {
   assert.equal(percentileX(0), 0);
   assert.ok(Math.abs(percentileX(99) - 2) < 1e-9);
   assert.ok(Number.isFinite(percentileX(100)));
+});
+
+test('log-scale ticks: 1-2-5 per decade, decades only over wide ranges', () => {
+  assert.deepEqual(yTicks(true, 0.9, 21, 0), [1, 2, 5, 10, 20]);
+  assert.deepEqual(yTicks(true, 0.05, 20_000, 0), [0.1, 1, 10, 100, 1000, 10000]);
+  assert.deepEqual(yTicks(false, 0, 10, 10), [0, 2, 4, 6, 8, 10]);
 });
 
 test('fileStamp makes ISO times safe for file names', () => {

@@ -30,7 +30,8 @@ export function yTicks(logY: boolean, yMin: number, yMax: number, linearTop: num
       if (v >= yMin && v <= yMax) out.push(v);
     }
   }
-  return out;
+  // Wide ranges keep only the decades (1, 10, 100...) so the labels do not collide.
+  return out.length > 8 ? out.filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9) : out;
 }
 
 function latencyPanel(scenario: ScenarioResult, top: number, colorOf: (peer: string) => string): string {

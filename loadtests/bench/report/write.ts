@@ -1,9 +1,9 @@
 // Writes a suite's results: <suite>-<date>.json (everything), .md (the tables) and .svg (the plot).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { SuiteResult } from '../results.js';
 import { renderSvg } from './svg.js';
-import { renderMarkdown } from './table.js';
+import { renderMarkdown, renderText } from './table.js';
 
 export interface WrittenFiles {
   json: string;
@@ -38,4 +38,17 @@ export function writeResults(result: SuiteResult, outDir: string): WrittenFiles 
   writeFileSync(files.svg, renderSvg(result));
   writeFileSync(files.markdown, renderSuiteMarkdown(result, `${result.suite}-${fileStamp(result.startedAt)}.svg`));
   return files;
+}
+
+/** Re-renders a results JSON (after a renderer change, or for docs): .md and .svg beside it or in `outDir`. */
+export function rerenderResults(jsonFile: string, outDir?: string): { text: string; markdown: string; svg: string } {
+  const result = JSON.parse(readFileSync(jsonFile, 'utf8')) as SuiteResult;
+  const dir = outDir ?? dirname(jsonFile);
+  mkdirSync(dir, { recursive: true });
+  const base = basename(jsonFile).replace(/\.json$/, '');
+  const files = { markdown: join(dir, `${base}.md`), svg: join(dir, `${base}.svg`) };
+  writeFileSync(files.svg, renderSvg(result));
+  writeFileSync(files.markdown, renderSuiteMarkdown(result, `${base}.svg`));
+  const text = result.scenarios.map((s) => renderText(result.suite, s)).join('\n\n');
+  return { text, ...files };
 }
