@@ -207,3 +207,20 @@ test('a lease held by a dead process: callers wait leaseWait, then load directly
   assert.ok(Date.now() - started >= 140, 'it waited for the holder first');
   assert.equal(await cache.peek('k'), undefined, 'nothing cached without the lease');
 });
+
+test('XFetch also fires on L1 hits, so an L1-hot key is refreshed before it expires', async () => {
+  let now = 1_000_000;
+  const cache = createCache({ store: 'memory', l1: { maxEntries: 10, ttl: '1h' }, jitter: 0, ttl: '10s', clock: () => now, random: () => 0.01 });
+  let n = 0;
+  const loader = async () => {
+    n++;
+    now += 100;
+    return n;
+  };
+  assert.equal(await cache.getOrLoad('x', loader), 1);
+  now += 9_700; // about 200 ms before expiry: gap ≈ 460 ms → refresh
+  assert.equal(await cache.getOrLoad('x', loader), 1, 'answered from L1 at once');
+  await sleep(20);
+  assert.equal(n, 2, 'refreshed in the background');
+  assert.equal(await cache.getOrLoad('x', loader), 2, 'L1 holds the new value');
+});

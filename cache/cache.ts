@@ -6,9 +6,9 @@ import { parseDuration } from '../sdk/config/units.js';
 import { createLogger } from '../sdk/log/logger.js';
 import { Breaker } from './breaker.js';
 import { createBus, type InvalidationBus } from './bus.js';
-import { decodeEntry, jsonSerializer, type Serializer } from './envelope.js';
+import { decodeEntry, jsonSerializer, type Entry, type Serializer } from './envelope.js';
 import { StoreDownError } from './errors.js';
-import { classify } from './freshness.js';
+import { classify, shouldRefreshEarly } from './freshness.js';
 import { keySpace, type KeySpace } from './keys.js';
 import { L1 } from './l1.js';
 import { createCacheMetrics, type CacheMetrics } from './metrics.js';
@@ -48,6 +48,7 @@ export class Cache {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly ownsStore: boolean;
+  private readonly beta: number;
 
   constructor(options: CacheOptions) {
     this.namespace = options.namespace ?? 'tiered';
@@ -58,6 +59,7 @@ export class Cache {
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.serializer = options.serializer ?? jsonSerializer;
+    this.beta = options.beta ?? 1;
     this.metrics = createCacheMetrics(this.namespace);
     this.breaker = new Breaker(
       { failureThreshold: 3, cooldownMs: 1000, maxCooldownMs: 30_000, ...options.breaker },
@@ -81,7 +83,7 @@ export class Cache {
     }
     this.engine = new ReadThrough({
       store: this.store, keys: this.keys, serializer: this.serializer, breaker: this.breaker, metrics: this.metrics,
-      l1: this.l1, clock: this.clock, random: this.random, beta: options.beta ?? 1, jitter: options.jitter ?? 0.1,
+      l1: this.l1, clock: this.clock, random: this.random, beta: this.beta, jitter: options.jitter ?? 0.1,
       leaseTtl: options.leaseTtl === undefined ? this.defaults.hardTimeout + 2000 : parseDuration(options.leaseTtl),
       leaseWait: options.leaseWait === undefined ? 3000 : parseDuration(options.leaseWait),
     });
@@ -104,9 +106,14 @@ export class Cache {
       return Promise.reject(error);
     }
     if (this.l1 && (!this.bus || this.bus.healthy)) {
-      const entry = this.l1.get(full, this.clock());
+      const now = this.clock();
+      const entry = this.l1.get(full, now);
       if (entry) {
         this.metrics.hit('l1');
+        // XFetch on L1 hits too: a key served only from L1 is still refreshed before it expires
+        if (shouldRefreshEarly(entry, now, this.random, this.beta)) {
+          this.engine.refreshInBackground(key, loader, resolveLoad(this.defaults, options), entry as Entry<T>);
+        }
         return Promise.resolve(entry.value as T | undefined);
       }
     }

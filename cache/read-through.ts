@@ -187,7 +187,7 @@ export class ReadThrough {
   }
 
   /** XFetch: one background refresh per key per process, under a lease (skipped if held). */
-  private refreshInBackground<T>(key: string, loader: Loader<T>, o: ResolvedLoad, current: Entry<T>): void {
+  refreshInBackground<T>(key: string, loader: Loader<T>, o: ResolvedLoad, current: Entry<T>): void {
     const { d } = this;
     const full = d.keys.entry(key);
     if (this.refreshing.has(full)) return;
