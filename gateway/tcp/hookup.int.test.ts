@@ -43,7 +43,7 @@ test('a tcp frontend of the gateway config relays, shows in stats and obeys the 
   assert.match(metrics, /tiered_server_sessions_total\{backend="be",server="a"\} 1/);
   const put = await fetch(`${admin}/backends/be/servers/a`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"state":"drain"}' });
   assert.equal(put.status, 200);
-  assert.equal((await put.json()).status, 'DRAIN');
+  assert.equal(((await put.json()) as { status: string }).status, 'DRAIN');
   assert.equal(server().status, 'DRAIN');
   const refused = connect(gateway.ports().db, '127.0.0.1');
   refused.on('error', () => {});
