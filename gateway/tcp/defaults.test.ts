@@ -26,3 +26,10 @@ test('without replicas both ports go to the primary', () => {
   assert.equal(config.backends.length, 1);
   assert.equal(config.backends[0].check?.type === 'postgres' && config.backends[0].check.passwordEnv, 'PGPASSWORD');
 });
+
+test('the default DB ports are a valid gateway section as they are (tiered up merges them in)', async () => {
+  const { validateGatewayConfig } = await import('../gateway.js');
+  const ports = defaultDbPorts({ primary: '127.0.0.1:5432', replicas: ['127.0.0.1:5433'] });
+  const config = validateGatewayConfig({ frontends: ports.frontends, backends: ports.backends });
+  assert.deepEqual(config.frontends.map((f) => [f.name, f.mode, f.listen]), [['db-read', 'tcp', '127.0.0.1:9001'], ['db-write', 'tcp', '127.0.0.1:9002']]);
+});
