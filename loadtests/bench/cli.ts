@@ -73,7 +73,9 @@ export async function runBench(args: string[], flags: BenchFlags): Promise<Suite
   const suites = await Promise.all(names.map((n) => loadSuite(n)));
   const missing = suites.flatMap((s) => missingRequirements(s).map((m) => `${s.name} needs ${m}`));
   if (missing.length) throw new BenchUsageError(missing.join('; '));
-  const progress = new Progress(0, { silent: flags.progress === false });
+  // One bar per suite: a suite's plan is only known after its setup, so a bar spanning several
+  // suites would jump backwards.
+  let progress = new Progress(0, { silent: flags.progress === false });
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {
@@ -87,9 +89,12 @@ export async function runBench(args: string[], flags: BenchFlags): Promise<Suite
   process.on('exit', killAllOwnedSync);
   const runs: SuiteRun[] = [];
   try {
-    for (const suite of suites) {
+    for (const [i, suite] of suites.entries()) {
       if (controller.signal.aborted) break;
+      if (suites.length > 1) progress.log(`── suite ${i + 1}/${suites.length}: ${suite.name}`);
       runs.push(await runSuite(suite, { ...options, outDir, scenarios, progress, signal: controller.signal }));
+      progress.finish();
+      progress = new Progress(0, { silent: flags.progress === false });
     }
   } finally {
     progress.finish();
