@@ -3,6 +3,7 @@
 // with the same key returns the first job while it is kept (see `completed`/`deadLetters`
 // retention). With Redis down an enqueue rejects with RedisUnavailableError at once, or after
 // `enqueueTimeout` at worst: BullMQ's Queue would otherwise wait for the connection forever.
+import { once } from 'node:events';
 import { Queue, type JobsOptions, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseDuration } from '../sdk/config/units.js';
@@ -150,6 +151,8 @@ export class Producer {
       timer = setTimeout(() => reject(new RedisUnavailableError(`Redis did not answer within ${this.timeoutMs} ms (connection ${this.redis.status}): ${what} may not be done`)), this.timeoutMs);
     });
     try {
+      // First connection still being made: wait for it, within the same time limit.
+      if (this.redis.status !== 'ready') await Promise.race([once(this.redis, 'ready'), timeout]);
       return await Promise.race([operation(), timeout]);
     } catch (error) {
       if (error instanceof QueueError || this.redis.status === 'ready') throw error;

@@ -9,6 +9,8 @@ import { registerDoctorCommand } from './doctor.js';
 import { registerUpCommand } from './up.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerWorkerCommand } from './worker.js';
+import { registerJobsCommand } from './jobs.js';
+import { registerCronCommand } from './cron.js';
 
 export type Registrar = (program: Command) => void;
 
@@ -20,6 +22,8 @@ const registrars: Registrar[] = [
   registerDoctorCommand,
   registerUpCommand,
   registerWorkerCommand,
+  registerJobsCommand,
+  registerCronCommand,
 ];
 
 export function buildProgram(): Command {

@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { defineJob } from '../job/define.js';
+import { defineSchedule } from '../cron/define.js';
 
 let client: Redis | undefined;
 function redis(): Redis {
@@ -46,3 +47,14 @@ export const count = defineJob({
     await redis().eval("if redis.call('SET', KEYS[1], '1', 'NX') then return redis.call('INCR', KEYS[2]) end return 0", 2, `fixture:done:${n}`, 'fixture:effects');
   },
 });
+
+/** Always fails, on its only attempt: a dead letter for the operator commands. */
+export const fails = defineJob({
+  name: 'fails',
+  schema: z.object({ why: z.string() }),
+  attempts: 1,
+  handler: ({ why }) => { throw new Error(why); },
+});
+
+/** A schedule for `tiered cron list`. */
+export const nightly = defineSchedule({ name: 'nightly-report', pattern: '0 3 * * *', timezone: 'Europe/Paris', job: sleepy, payload: () => ({ ms: 0, tag: 'cron' }) });
