@@ -194,8 +194,15 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
         }
       }
       if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f);
-      if (JSON.stringify(tcpPart(next)) !== JSON.stringify(tcpPart(config))) {
-        log.warn('tcp frontends/backends changed: restart the gateway to apply TCP changes');
+      const nextTcp = tcpPart(next);
+      if (JSON.stringify(nextTcp) !== JSON.stringify(tcpPart(config))) {
+        // TCP side (gateway/tcp): unchanged backends kept, open sessions go on, new ones use the new config.
+        if (tcp && nextTcp) await tcp.reload(nextTcp, next.grace);
+        else if (nextTcp) tcp = await startTcpGateway(nextTcp, { accessLog: accessLog !== undefined });
+        else if (tcp) {
+          void tcp.stop(next.grace);
+          tcp = undefined;
+        }
       }
       config = next;
       options.onReload?.(next);

@@ -237,6 +237,33 @@ describe('tcp frontend', () => {
     assert.equal(stats.backends[0].servers.reduce((n, s) => n + s.sessions, 0), 300);
   });
 
+  test('reload: open sessions stay, new ones follow the new config; unchanged backends keep their state', async () => {
+    const [a, b] = await backends('a', 'b');
+    const first: TcpGatewayInput = {
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'a', address: a.address }] }, { name: 'other', servers: [{ name: 'b', address: b.address }] }],
+    };
+    const gateway = await gatewayWith(first);
+    const old = await dial(gateway);
+    assert.equal(await ask(old, '1'), 'a:1');
+    gateway.setServer('other', 'b', { state: 'drain' });
+
+    await gateway.reload({
+      frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }, { name: 'fe2', listen: '127.0.0.1:0', backend: 'be' }],
+      backends: [{ name: 'be', servers: [{ name: 'b', address: b.address }] }, first.backends[1]],
+    });
+    assert.equal(await ask(old, '2'), 'a:2', 'the open session goes on with its server');
+    const fresh = await dial(gateway);
+    assert.equal(await ask(fresh, '3'), 'b:3', 'new sessions use the new backend config');
+    const second = await dial(gateway, 'fe2');
+    assert.equal(await ask(second, '4'), 'b:4', 'a new frontend listens');
+    const other = gateway.stats().backends.find((x) => x.name === 'other')!;
+    assert.equal(other.servers[0].status, 'DRAIN', 'an unchanged backend keeps its runtime');
+    await assert.rejects(gateway.reload({ frontends: [{ name: 'fe', listen: 'nope', backend: 'be' }], backends: [] }), /expected host:port/);
+    assert.equal(await ask(fresh, '5'), 'b:5', 'a bad config changes nothing');
+    for (const c of [old, fresh, second]) c.destroy();
+  });
+
   test('maxconn queues the next connection until a slot frees; a full queue is refused', async () => {
     const [a] = await backends('a');
     const gateway = await gatewayWith({

@@ -36,8 +36,12 @@ export interface TcpFrontendStats {
 
 export interface TcpFrontend {
   readonly name: string;
+  /** The config in force (changes on reload). */
+  readonly config: TcpFrontendConfig;
   /** The bound address (the real port when listen asked for port 0). */
   readonly address: { host: string; port: number };
+  /** Reload: new connections use this config and these backends (same listen address). */
+  update(config: TcpFrontendConfig, backends: ReadonlyMap<string, TcpBackendRuntime>): void;
   stats(): TcpFrontendStats;
   /** Stops accepting; open sessions are closed after `graceMs` (default: at once). */
   close(graceMs?: number): Promise<void>;
@@ -62,23 +66,30 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   const clock = deps.clock ?? monotonicClock;
   const attempts = deps.connectAttempts ?? 3;
   const accessLog = deps.accessLog ?? true;
-  const home = deps.backends.get(config.backend);
-  if (!home) throw new TcpListenError(config.name, config.listen, `no backend named ${config.backend}`);
+  const routeOf = (c: TcpFrontendConfig, backends: ReadonlyMap<string, TcpBackendRuntime>) => {
+    const home = backends.get(c.backend);
+    if (!home) throw new TcpListenError(c.name, c.listen, `no backend named ${c.backend}`);
+    return { config: c, backends, home };
+  };
+  /** What new connections use; replaced as a whole on reload (open sessions keep theirs). */
+  let route = routeOf(config, deps.backends);
   const sessions = new Set<Relay>();
   /** Every accepted client not yet closed (queued, connecting or relaying). */
   const clients = new Set<Socket>();
   const counters = { current: 0, total: 0, refused: 0, bytesIn: 0, bytesOut: 0 };
 
   /** A connected server for this client, or why there is none. Retries connect errors elsewhere. */
-  async function lease(client: Socket, isGone: () => boolean, onCancel: (c: () => void) => void, start: number): Promise<Lease | Refusal> {
-    let backend = home!;
+  async function lease(
+    client: Socket, isGone: () => boolean, onCancel: (c: () => void) => void, start: number, { config, backends, home }: typeof route,
+  ): Promise<Lease | Refusal> {
+    let backend = home;
     const visited = new Set([backend]);
     const failed = new Set<string>();
     let failure: Refusal = 'no-server';
     while (failed.size < attempts) {
       const got = await backend.acquire(client.remoteAddress, failed, onCancel);
       if (typeof got === 'string') {
-        const fallback = backend.config.fallback ? deps.backends.get(backend.config.fallback) : undefined;
+        const fallback = backend.config.fallback ? backends.get(backend.config.fallback) : undefined;
         if (got === 'no-server' && fallback && !visited.has(fallback)) {
           visited.add(fallback);
           backend = fallback;
@@ -113,6 +124,8 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
 
   async function handle(client: Socket): Promise<void> {
     const start = clock();
+    const current = route;
+    const { config } = current;
     const peer = `${client.remoteAddress}:${client.remotePort}`;
     counters.total++;
     let gone = false;
@@ -125,7 +138,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     clients.add(client);
     client.once('close', () => clients.delete(client));
     client.once('close', onGone);
-    const got = await lease(client, () => gone, (cancel) => (cancelWait = cancel), start);
+    const got = await lease(client, () => gone, (cancel) => (cancelWait = cancel), start, current);
     client.off('close', onGone);
     if (typeof got === 'string' || gone) {
       if (typeof got !== 'string') {
@@ -135,7 +148,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
       counters.refused++;
       client.destroy();
       recordSession({
-        frontend: config.name, backend: home!.name, client: peer, waitMs: clock() - start, connectMs: -1,
+        frontend: config.name, backend: current.home.name, client: peer, waitMs: clock() - start, connectMs: -1,
         totalMs: clock() - start, bytesIn: client.bytesRead, bytesOut: 0, termination: typeof got === 'string' ? got : 'cancelled', retries: 0,
       }, accessLog);
       return;
@@ -180,8 +193,14 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
 
   return {
     name: config.name,
+    get config() {
+      return route.config;
+    },
     address: { host: bound.address, port: bound.port },
-    stats: () => ({ name: config.name, listen: `${bound.address}:${bound.port}`, backend: config.backend, ...counters }),
+    update(next, backends) {
+      route = routeOf(next, backends);
+    },
+    stats: () => ({ name: config.name, listen: `${bound.address}:${bound.port}`, backend: route.config.backend, ...counters }),
     async close(graceMs = 0) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if (graceMs > 0 && sessions.size > 0) {
