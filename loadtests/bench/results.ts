@@ -78,7 +78,7 @@ export function summarisePeer(peer: string, samples: Sample[], cpuSeconds: Array
   const cpuPer10k = known.length === samples.length && operations > 0 ? (known.reduce((a, b) => a + b, 0) * 10_000) / operations : undefined;
   const keys = [...new Set(samples.flatMap((s) => Object.keys(s.extra ?? {})))];
   const extra = Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s.extra?.[k]).filter((v): v is number => v !== undefined)) as number]));
-  const notes = samples.map((s) => s.notes).filter((n): n is Record<string, string | number> => n !== undefined);
+  const notes = samples.some((s) => s.notes) ? samples.map((s) => s.notes ?? {}) : [];
   return {
     peer,
     description,

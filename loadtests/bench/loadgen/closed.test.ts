@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAutocannonOutput, parseWrkOutput } from './closed.js';
+import { loadWarning, toSample } from './open.js';
 
 test('parseWrkOutput reads the TIERED_WRK line of wrk-report.lua', () => {
   const output = [
@@ -33,4 +34,16 @@ test('parseAutocannonOutput maps p99_9 keys to percentiles and counts non-2xx as
   const ps = r.latency?.points.map((x) => x.p);
   assert.deepEqual(ps, [0, 2.5, 50, 90, 99, 99.9, 100]);
   assert.throws(() => parseAutocannonOutput('nothing'), /no JSON/);
+});
+
+test('loadWarning flags a late generator, an unreached rate and a saturated generator', () => {
+  const ok = { tool: 'x', operations: 1000, errors: 0, elapsedMs: 1000, offeredRate: 1000, sendLagMs: { p50: 0.5, p99: 1.2 }, loadgenCpuSeconds: 0.2 };
+  assert.equal(loadWarning(ok, 1000), undefined);
+  assert.match(loadWarning({ ...ok, sendLagMs: { p50: 3, p99: 12 } }) ?? '', /p99 12\.0 ms behind schedule/);
+  assert.match(loadWarning({ ...ok, operations: 500 }) ?? '', /achieved 500 of 1000 req\/s/);
+  assert.match(loadWarning({ ...ok, loadgenCpuSeconds: 0.95 }, 1000) ?? '', /near 100 % CPU/);
+  const sample = toSample({ ...ok, operations: 10, errorKinds: { ECONNREFUSED: 3 } }, 1000);
+  assert.equal(sample.notes?.['error ECONNREFUSED'], 3);
+  assert.match(String(sample.notes?.warning), /achieved 10/);
+  assert.equal(sample.notes?.sendLagP99Ms, 1.2);
 });

@@ -29,7 +29,7 @@ export function openModel(options: OpenModelOptions = {}) {
       headers: options.headers,
       signal: run.ctx.signal,
     });
-    return toSample(result);
+    return toSample(result, run.durationMs);
   };
 }
 

@@ -21,6 +21,8 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
     connectTimeout: spec.timeoutMs,
   });
   const histogram = newLatencyHistogram();
+  const lag = newLatencyHistogram();
+  const cpuBefore = process.cpuUsage();
   const intervalMs = 1000 / spec.rate;
   const total = Math.max(1, Math.round((spec.rate * spec.durationMs) / 1000));
   const path = `${url.pathname}${url.search}`;
@@ -63,7 +65,11 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
     const tick = () => {
       const now = performance.now();
       while (sent < total && start + sent * intervalMs <= now) {
-        fire(start + sent * intervalMs);
+        const intended = start + sent * intervalMs;
+        // How late the generator itself sends (timer granularity, its own CPU starvation): it is
+        // inside every latency figure, so it is reported beside them.
+        lag.recordValue(Math.max(1, Math.round((now - intended) * 1000)));
+        fire(intended);
         sent++;
       }
       if (sent >= total) resolve();
@@ -88,6 +94,11 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
     offeredRate: spec.rate,
     sent,
     errorKinds: counted.errorKinds,
+    sendLagMs: { p50: lag.getValueAtPercentile(50) / 1000, p99: lag.getValueAtPercentile(99) / 1000 },
+    loadgenCpuSeconds: (() => {
+      const used = process.cpuUsage(cpuBefore);
+      return (used.user + used.system) / 1e6;
+    })(),
   };
 }
 

@@ -78,11 +78,27 @@ export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
   }
 }
 
+/** Why a load generator result cannot be taken at face value, or undefined when it can. */
+export function loadWarning(result: LoadResult, plannedMs?: number): string | undefined {
+  const warnings: string[] = [];
+  if (result.sendLagMs && result.sendLagMs.p99 > 5) warnings.push(`generator sent late (p99 ${result.sendLagMs.p99.toFixed(1)} ms behind schedule)`);
+  if (result.offeredRate && result.elapsedMs > 0) {
+    const achieved = (result.operations * 1000) / result.elapsedMs;
+    if (achieved < 0.95 * result.offeredRate) warnings.push(`achieved ${Math.round(achieved)} of ${result.offeredRate} req/s offered`);
+  }
+  if (plannedMs && result.loadgenCpuSeconds && result.loadgenCpuSeconds > 0.8 * (plannedMs / 1000)) warnings.push('generator near 100 % CPU');
+  return warnings.length ? warnings.join('; ') : undefined;
+}
+
 /** A load generator result as a harness sample. */
-export function toSample(result: LoadResult): Sample {
+export function toSample(result: LoadResult, plannedMs?: number): Sample {
   const notes: Record<string, string | number> = { tool: result.tool };
   if (result.offeredRate !== undefined) notes.offeredRate = result.offeredRate;
+  if (result.sendLagMs) notes.sendLagP99Ms = Number(result.sendLagMs.p99.toFixed(3));
+  if (result.loadgenCpuSeconds !== undefined) notes.loadgenCpuSeconds = Number(result.loadgenCpuSeconds.toFixed(3));
   for (const [kind, n] of Object.entries(result.errorKinds ?? {})) notes[`error ${kind}`] = n;
+  const warning = loadWarning(result, plannedMs);
+  if (warning) notes.warning = warning;
   return {
     operations: result.operations,
     elapsedMs: result.elapsedMs,

@@ -37,4 +37,8 @@ export interface LoadResult {
   offeredRate?: number;
   sent?: number;
   errorKinds?: Record<string, number>;
+  /** Open model: how late the generator sent requests after their intended time, ms. */
+  sendLagMs?: { p50: number; p99: number };
+  /** Open model: CPU seconds the generator used (a saturated generator invalidates the run). */
+  loadgenCpuSeconds?: number;
 }

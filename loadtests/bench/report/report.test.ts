@@ -60,6 +60,14 @@ test('a spread column appears with several rounds', () => {
   assert.equal(formatSpread([5], 5), '–');
 });
 
+test('measurement warnings are printed under the table', () => {
+  const s = scenario();
+  s.peers[1] = { ...s.peers[1], notes: [{ tool: 'x' }, { tool: 'x', warning: 'achieved 500 of 1000 req/s offered' }], note: 'round 3: timeout' };
+  const text = renderText('gateway', s);
+  assert.match(text, /! haproxy: round 2: achieved 500 of 1000 req\/s offered; round 3: timeout/);
+  assert.match(renderMarkdown('gateway', s), /- ⚠ haproxy: round 2/);
+});
+
 test('markdown table has a header separator and escapes pipes', () => {
   const s = scenario();
   s.peers[1].peer = 'a|b';

@@ -72,6 +72,18 @@ function rowCells(p: PeerResult, scenario: ScenarioResult, width: number): strin
   return row;
 }
 
+/** Measurement warnings per peer (late generator, rate not reached, failed rounds), one line each. */
+export function warnings(scenario: ScenarioResult): string[] {
+  const out: string[] = [];
+  for (const p of scenario.peers) {
+    if (p.status !== 'ok') continue;
+    const rounds = (p.notes ?? []).map((n, i) => (n.warning ? `round ${i + 1}: ${n.warning}` : undefined)).filter((x): x is string => x !== undefined);
+    if (p.note) rounds.push(p.note);
+    if (rounds.length) out.push(`${p.peer}: ${rounds.join('; ')}`);
+  }
+  return out;
+}
+
 export function scenarioHeading(suite: string, scenario: ScenarioResult): string {
   const rounds = `${scenario.rounds} round${scenario.rounds === 1 ? '' : 's'} × ${(scenario.durationMs / 1000).toFixed(1)} s, interleaved`;
   return `${suite} · ${scenario.name}: ${scenario.title} (${rounds})`;
@@ -89,6 +101,7 @@ export function renderText(suite: string, scenario: ScenarioResult): string {
   const out = [scenarioHeading(suite, scenario), line(header), line(header.map((_, i) => '-'.repeat(widths[i])))];
   for (const r of rows) out.push(line(r));
   for (const p of scenario.peers) if (p.description) out.push(`  ${p.peer}: ${p.description}`);
+  for (const w of warnings(scenario)) out.push(`  ! ${w}`);
   return out.join('\n');
 }
 
@@ -99,5 +112,7 @@ export function renderMarkdown(suite: string, scenario: ScenarioResult): string 
   for (const r of rows) out.push(`| ${r.map(esc).join(' | ')} |`);
   const described = scenario.peers.filter((p) => p.description);
   if (described.length) out.push('', ...described.map((p) => `- **${esc(p.peer)}**: ${esc(p.description as string)}`));
+  const warned = warnings(scenario);
+  if (warned.length) out.push('', ...warned.map((w) => `- ⚠ ${esc(w)}`));
   return out.join('\n');
 }
