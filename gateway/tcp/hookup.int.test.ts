@@ -50,3 +50,25 @@ test('a tcp frontend of the gateway config relays, shows in stats and obeys the 
   await once(refused, 'close');
   client.destroy();
 });
+
+test('the gateway reload applies TCP changes: a new tcp frontend and backend serve', async () => {
+  const address = `127.0.0.1:${(echo.address() as { port: number }).port}`;
+  await gateway!.reload({
+    frontends: [
+      { name: 'db', listen: '127.0.0.1:0', mode: 'tcp', backend: 'be' },
+      { name: 'db2', listen: '127.0.0.1:0', mode: 'tcp', backend: 'be2' },
+    ],
+    backends: [
+      { name: 'be', check: { type: 'tcp', interval: '1s' }, servers: [{ name: 'a', address, maxconn: 5 }] },
+      { name: 'be2', servers: [{ name: 'x', address }] },
+    ],
+    admin: { listen: '127.0.0.1:0', token: 'test-token' },
+  });
+  const client = connect(gateway!.ports().db2, '127.0.0.1');
+  await once(client, 'connect');
+  client.write('after reload');
+  const [reply] = await once(client, 'data');
+  assert.equal(reply.toString(), 'after reload');
+  assert.ok(gateway!.stats().tcp!.backends.some((b) => b.name === 'be2'));
+  client.destroy();
+});
