@@ -65,7 +65,7 @@ export async function listenHttp(initial: HttpFrontendRuntime): Promise<HttpList
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new GatewayListenError(`frontend ${config.name}`, config.listen, error.code ?? error.message));
     server.once('error', onError);
-    server.listen(listen.port, listen.host, () => {
+    server.listen({ port: listen.port, host: listen.host, backlog: 4096 }, () => {
       server.off('error', onError);
       resolve();
     });
