@@ -22,3 +22,4 @@ export { sendAccepted, offload, jobStatusHandler, type OfflineOptions } from './
 export { queueViewHandler, type QueueViewOptions } from './http/view.js';
 export { renderQueueView, type QueueViewModel } from './http/view-html.js';
 export { discoverQueues, queueStats, listFailed, retryFailed, retryAllFailed, purgeFinished, type QueueStats } from './admin.js';
+export { registerQueueDepthMetric } from './depth-metric.js';

@@ -88,7 +88,7 @@ export class Producer {
   async enqueue<D extends JobDefinition>(job: D, payload: PayloadOf<D>, options: EnqueueOptions = {}): Promise<Enqueued> {
     const parsed = job.schema.safeParse(payload);
     if (!parsed.success) {
-      queueMetrics.rejected.add(1, { job: job.name, reason: 'invalid_payload' });
+      queueMetrics().rejected.add(1, { job: job.name, reason: 'invalid_payload' });
       throw new InvalidPayloadError(job.name, formatIssues(parsed.error, ['payload']));
     }
     const opts = this.jobOptions(job, options);
@@ -96,7 +96,7 @@ export class Producer {
       const metadata = traceMetadata();
       if (metadata) opts.telemetry = { metadata };
       const added = await this.guarded(`enqueue ${job.name}`, () => this.queue(job.name).add(job.name, parsed.data, opts));
-      queueMetrics.enqueued.add(1, { job: job.name });
+      queueMetrics().enqueued.add(1, { job: job.name });
       return { id: added.id!, ref: jobRef(job.name, added.id!), job: job.name };
     });
   }
@@ -112,7 +112,7 @@ export class Producer {
     const metadata = traceMetadata();
     if (metadata) opts.telemetry = { metadata };
     const added = await this.guarded(`enqueue ${payloads.length} × ${job.name}`, () => this.queue(job.name).addBulk(data.map((d) => ({ name: job.name, data: d, opts }))));
-    queueMetrics.enqueued.add(added.length, { job: job.name });
+    queueMetrics().enqueued.add(added.length, { job: job.name });
     return added.map((a) => ({ id: a.id!, ref: jobRef(job.name, a.id!), job: job.name }));
   }
 
@@ -143,7 +143,7 @@ export class Producer {
   /** Runs one Redis operation with the fail-fast rules above. */
   async guarded<T>(what: string, operation: () => Promise<T>): Promise<T> {
     if (this.redis.status !== 'ready' && (this.everReady || this.redis.status === 'end' || this.redis.status === 'close')) {
-      queueMetrics.rejected.add(1, { reason: 'redis_down' });
+      queueMetrics().rejected.add(1, { reason: 'redis_down' });
       throw new RedisUnavailableError(`Redis is unavailable (connection ${this.redis.status}): ${what} not done`);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -156,7 +156,7 @@ export class Producer {
       return await Promise.race([operation(), timeout]);
     } catch (error) {
       if (error instanceof QueueError || this.redis.status === 'ready') throw error;
-      queueMetrics.rejected.add(1, { reason: 'redis_down' });
+      queueMetrics().rejected.add(1, { reason: 'redis_down' });
       throw new RedisUnavailableError(`Redis is unavailable (${(error as Error).message}): ${what} not done`, { cause: error });
     } finally {
       clearTimeout(timer);

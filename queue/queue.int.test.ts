@@ -8,7 +8,9 @@ import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { startTestStack, type TestStack } from '../ops/stack/testing.js';
-import { defineJob, InvalidPayloadError, Producer, RedisUnavailableError, UnrecoverableError, WorkerGroup } from './index.js';
+import { metrics } from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { defineJob, InvalidPayloadError, Producer, RedisUnavailableError, registerQueueDepthMetric, UnrecoverableError, WorkerGroup } from './index.js';
 
 let stack: TestStack;
 let producer: Producer;
@@ -137,5 +139,38 @@ describe('worker', () => {
     assert.match(seen ?? '', new RegExp(traceId));
     propagation.disable();
     context.disable();
+  });
+});
+
+class ManualReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+
+describe('metrics', () => {
+  test('wait and run histograms, completions and depth per state reach the meter provider', async () => {
+    const reader = new ManualReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    metrics.setGlobalMeterProvider(provider);
+    try {
+      const measured = defineJob({ name: 'measured', schema: z.object({}), handler: () => 'ok' });
+      await worker(measured);
+      const stop = registerQueueDepthMetric(producer, ['measured']);
+      const { ref } = await producer.enqueue(measured, {});
+      await until('measured completed', async () => ((await producer.status(ref))?.status === 'completed' ? true : undefined));
+      await producer.enqueue(measured, {}, { delay: '1h' });
+      const { resourceMetrics } = await reader.collect();
+      const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
+      const byName = (name: string) => all.find((m) => m.descriptor.name === name);
+      assert.equal((byName('tiered.queue.job.wait')?.dataPoints[0]?.value as { count: number }).count, 1);
+      assert.ok(byName('tiered.queue.job.run'));
+      assert.equal(byName('tiered.queue.jobs.completed')?.dataPoints[0]?.value, 1);
+      const delayed = byName('tiered.queue.depth')?.dataPoints.find((p) => p.attributes.state === 'delayed');
+      assert.equal(delayed?.value, 1);
+      stop();
+    } finally {
+      metrics.disable();
+      await provider.shutdown();
+    }
   });
 });

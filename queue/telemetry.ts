@@ -3,18 +3,30 @@
 // traceparent), so the job's span is a child of the request that caused it.
 import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 
-const meter = metrics.getMeter('tiered.queue');
 export const tracer = trace.getTracer('tiered.queue');
 
-export const queueMetrics = {
-  enqueued: meter.createCounter('tiered.queue.jobs.enqueued', { description: 'jobs enqueued' }),
-  rejected: meter.createCounter('tiered.queue.jobs.rejected', { description: 'enqueues refused (invalid payload, Redis down)' }),
-  wait: meter.createHistogram('tiered.queue.job.wait', { unit: 'ms', description: 'time from enqueue (or due time) to start' }),
-  run: meter.createHistogram('tiered.queue.job.run', { unit: 'ms', description: 'handler run time per attempt' }),
-  retries: meter.createCounter('tiered.queue.jobs.retried', { description: 'failed attempts that will be retried' }),
-  deadLetters: meter.createCounter('tiered.queue.jobs.dead', { description: 'jobs that failed for good (dead letters)' }),
-  completed: meter.createCounter('tiered.queue.jobs.completed', { description: 'jobs completed' }),
-};
+function createInstruments() {
+  const meter = metrics.getMeter('tiered.queue');
+  return {
+    enqueued: meter.createCounter('tiered.queue.jobs.enqueued', { description: 'jobs enqueued' }),
+    rejected: meter.createCounter('tiered.queue.jobs.rejected', { description: 'enqueues refused (invalid payload, Redis down)' }),
+    wait: meter.createHistogram('tiered.queue.job.wait', { unit: 'ms', description: 'time from enqueue (or due time) to start' }),
+    run: meter.createHistogram('tiered.queue.job.run', { unit: 'ms', description: 'handler run time per attempt' }),
+    retries: meter.createCounter('tiered.queue.jobs.retried', { description: 'failed attempts that will be retried' }),
+    deadLetters: meter.createCounter('tiered.queue.jobs.dead', { description: 'jobs that failed for good (dead letters)' }),
+    completed: meter.createCounter('tiered.queue.jobs.completed', { description: 'jobs completed' }),
+  };
+}
+
+// The metrics API has no proxy provider: instruments made before ops/ starts the SDK would stay
+// no-ops, so they are (re)made whenever the global meter provider changes.
+let instruments: { provider: unknown; value: ReturnType<typeof createInstruments> } | undefined;
+
+export function queueMetrics(): ReturnType<typeof createInstruments> {
+  const provider = metrics.getMeterProvider();
+  if (instruments?.provider !== provider) instruments = { provider, value: createInstruments() };
+  return instruments.value;
+}
 
 /** Serialises the active trace context for `opts.telemetry.metadata`; undefined without a span. */
 export function traceMetadata(active: Context = context.active()): string | undefined {

@@ -9,7 +9,7 @@ import { parseDuration } from '../../sdk/config/units.js';
 import { createLogger } from '../../sdk/log/logger.js';
 import { queueConfigSchema, type QueueConfig } from '../../queue/config.js';
 import { loadJobModules, selectJobs, type JobModules } from '../../queue/modules.js';
-import { Scheduler, WorkerGroup } from '../../queue/index.js';
+import { Producer, registerQueueDepthMetric, Scheduler, WorkerGroup } from '../../queue/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
 
@@ -59,7 +59,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--concurrency <n>', 'jobs run at once per job name (default: each job\'s own, or queue.worker.concurrency)')
     .option('--grace <duration>', 'on SIGTERM, how long active jobs may finish before being handed back (default queue.worker.shutdownGrace)')
     .option('--cron', 'also run the modules\' schedules in this process')
-    .action(async (opts: QueueFlags & { jobs?: string; concurrency?: string; grace?: string; cron?: boolean }) => {
+    .option('--depth-metrics', 'report tiered.queue.depth per queue and state (enable in one process per deployment)')
+    .action(async (opts: QueueFlags & { jobs?: string; concurrency?: string; grace?: string; cron?: boolean; depthMetrics?: boolean }) => {
       const log = createLogger('queue');
       const settings = queueSettings(opts);
       const modules = await loadModules(settings);
@@ -78,6 +79,8 @@ export function registerWorkerCommand(program: Command): void {
         completed: settings.completed,
         deadLetters: settings.deadLetters,
       });
+      const observer = opts.depthMetrics ? new Producer({ redis: settings.redis, prefix: settings.prefix }) : undefined;
+      if (observer) registerQueueDepthMetric(observer);
       let scheduler: Scheduler | undefined;
       if (opts.cron) {
         scheduler = new Scheduler({ redis: settings.redis, prefix: settings.prefix });
@@ -90,6 +93,7 @@ export function registerWorkerCommand(program: Command): void {
           log.info({ signal, graceMs }, 'worker stopping');
           void (async () => {
             await scheduler?.stop();
+            await observer?.close();
             const report = await group.close(graceMs);
             log.info(report, 'worker stopped');
             resolve();

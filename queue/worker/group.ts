@@ -72,12 +72,12 @@ export class WorkerGroup {
       removeOnFail: keepJobs(options.deadLetters ?? { count: 10_000, age: 30 * 86_400_000 }),
       metrics: { maxDataPoints: 24 * 60 }, // per-minute completed/failed counts for the queue view
     });
-    worker.on('completed', () => queueMetrics.completed.add(1, { job: def.name }));
+    worker.on('completed', () => queueMetrics().completed.add(1, { job: def.name }));
     worker.on('failed', (job: Job | undefined, error: Error) => {
       if (!job) return;
       const dead = error instanceof UnrecoverableError || error?.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (dead) queueMetrics.deadLetters.add(1, { job: def.name });
-      else queueMetrics.retries.add(1, { job: def.name });
+      if (dead) queueMetrics().deadLetters.add(1, { job: def.name });
+      else queueMetrics().retries.add(1, { job: def.name });
       log[dead ? 'error' : 'warn']({ job: def.name, id: job.id, attempt: job.attemptsMade, err: error?.message }, dead ? 'job failed for good (dead letter)' : 'job attempt failed; will retry');
     });
     worker.on('stalled', (id: string) => log.warn({ job: def.name, id }, 'stalled job moved back to wait'));

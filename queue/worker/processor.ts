@@ -27,7 +27,7 @@ export function jobProcessor(def: JobDefinition, hooks: ProcessorHooks = {}): Pr
   return async (job, token, signal) => {
     const startedAt = now();
     const waited = waitTime(job, startedAt);
-    if (waited !== undefined) queueMetrics.wait.record(waited, { job: def.name });
+    if (waited !== undefined) queueMetrics().wait.record(waited, { job: def.name });
     const parent = contextFromMetadata(job.opts.telemetry?.metadata);
     const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': def.name, 'messaging.message.id': job.id ?? '', 'tiered.job.attempt': job.attemptsMade + 1 };
     let outcome = 'completed';
@@ -37,7 +37,7 @@ export function jobProcessor(def: JobDefinition, hooks: ProcessorHooks = {}): Pr
       outcome = error instanceof WaitingError ? 'handed_back' : 'failed';
       throw error;
     } finally {
-      queueMetrics.run.record(now() - startedAt, { job: def.name, outcome });
+      queueMetrics().run.record(now() - startedAt, { job: def.name, outcome });
     }
   };
 }
