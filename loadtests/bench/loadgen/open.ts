@@ -68,12 +68,15 @@ export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
   const id = nextId++;
   const onAbort = () => void w.owned.stop(500);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A generator that does not answer in time is killed, so it cannot keep loading the next peer.
+  const watchdog = setTimeout(onAbort, spec.durationMs + 2 * spec.timeoutMs + 30_000);
   try {
     return await new Promise<LoadResult>((resolve, reject) => {
       w.waiting.set(id, { resolve, reject });
       w.child.send({ id, spec });
     });
   } finally {
+    clearTimeout(watchdog);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
