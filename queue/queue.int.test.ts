@@ -83,6 +83,21 @@ describe('producer', () => {
 });
 
 describe('worker', () => {
+  test('refuses to start on a Redis that may evict jobs', async () => {
+    const admin = producer.redis;
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      const job = defineJob({ name: 'never', schema: z.object({}), handler: () => {} });
+      await assert.rejects(WorkerGroup.start({ redis: stack.redis.url, prefix: 'qt', jobs: [job] }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'TIERED_ERR_QUEUE_REDIS_POLICY');
+        assert.match(error.message, /allkeys-lru/);
+        return true;
+      });
+    } finally {
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    }
+  });
+
   test('retries with backoff, then completes; the result is in the status', async () => {
     let calls = 0;
     const flaky = defineJob({

@@ -52,7 +52,12 @@ export class WorkerGroup {
     connection.on('reconnecting', () => log.warn('redis connection lost; reconnecting'));
     connection.on('ready', () => log.info('redis connection ready'));
     if (!options.skipRedisCheck) {
-      for (const warning of await checkRedis(connection)) log.warn(warning);
+      try {
+        for (const warning of await checkRedis(connection)) log.warn(warning);
+      } catch (error) {
+        connection.disconnect();
+        throw error;
+      }
     }
     const group = new WorkerGroup(connection, []);
     for (const def of options.jobs) group.workers.push(group.consumer(def, options));
