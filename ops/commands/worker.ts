@@ -9,7 +9,7 @@ import { parseDuration } from '../../sdk/config/units.js';
 import { createLogger } from '../../sdk/log/logger.js';
 import { queueConfigSchema, type QueueConfig } from '../../queue/config.js';
 import { loadJobModules, selectJobs, type JobModules } from '../../queue/modules.js';
-import { Producer, registerQueueDepthMetric, Scheduler, WorkerGroup } from '../../queue/index.js';
+import { JobDefinitionError, Producer, RedisPolicyError, registerQueueDepthMetric, ScheduleError, Scheduler, WorkerGroup } from '../../queue/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { UsageError } from '../errors.js';
 
@@ -36,7 +36,17 @@ export function queueSettings(flags: QueueFlags): QueueConfig {
 
 export async function loadModules(settings: QueueConfig): Promise<JobModules> {
   if (settings.jobs.length === 0) throw new UsageError('no job modules: pass --module <path> or list them under queue.jobs in tiered.yaml');
-  return loadJobModules(settings.jobs);
+  return asUsage(() => loadJobModules(settings.jobs));
+}
+
+/** A bad module path or job name is the user's input: exit 2 with one line. */
+async function asUsage<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof JobDefinitionError || error instanceof ScheduleError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export function addQueueFlags(command: Command): Command {
@@ -66,19 +76,27 @@ export function registerWorkerCommand(program: Command): void {
       const modules = await loadModules(settings);
       const names = opts.jobs ? opts.jobs.split(',').map((s) => s.trim()).filter(Boolean) : [...modules.jobs.keys()];
       if (names.length === 0) throw new UsageError('no jobs to run: the modules define none');
-      const jobs = selectJobs(modules, names);
+      const jobs = await asUsage(() => selectJobs(modules, names));
       const graceMs = opts.grace ? parseDuration(opts.grace) : settings.worker.shutdownGrace;
-      const group = await WorkerGroup.start({
-        redis: settings.redis,
-        prefix: settings.prefix,
-        jobs,
-        concurrency: opts.concurrency ? positiveInt(opts.concurrency) : undefined,
-        lockDuration: settings.worker.lockDuration,
-        stalledInterval: settings.worker.stalledInterval,
-        maxStalledCount: settings.worker.maxStalledCount,
-        completed: settings.completed,
-        deadLetters: settings.deadLetters,
-      });
+      let group: WorkerGroup;
+      try {
+        group = await WorkerGroup.start({
+          redis: settings.redis,
+          prefix: settings.prefix,
+          jobs,
+          concurrency: opts.concurrency ? positiveInt(opts.concurrency) : undefined,
+          lockDuration: settings.worker.lockDuration,
+          stalledInterval: settings.worker.stalledInterval,
+          maxStalledCount: settings.worker.maxStalledCount,
+          completed: settings.completed,
+          deadLetters: settings.deadLetters,
+        });
+      } catch (error) {
+        if (!(error instanceof RedisPolicyError)) throw error;
+        process.stderr.write(`tiered: ${error.message} [${error.code}]\n`);
+        process.exitCode = 1;
+        return;
+      }
       const observer = opts.depthMetrics ? new Producer({ redis: settings.redis, prefix: settings.prefix }) : undefined;
       if (observer) registerQueueDepthMetric(observer);
       let scheduler: Scheduler | undefined;

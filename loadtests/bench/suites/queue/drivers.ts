@@ -35,8 +35,10 @@ export function rawBullmq(url: string, prefix: string): Driver {
       await queue(name).add(name, payload, { attempts: 3, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keep });
     },
     async work(name, concurrency, onJob) {
-      const worker = new Worker(name, async (job) => { onJob(job.data as { t: number }); }, { connection, prefix, concurrency, ...keep });
-      return { stop: () => worker.close() };
+      // Its own connection, as BullMQ's docs advise for workers (and as Tiered's WorkerGroup does).
+      const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
+      const worker = new Worker(name, async (job) => { onJob(job.data as { t: number }); }, { connection: workerConnection, prefix, concurrency, ...keep });
+      return { stop: async () => { await worker.close(); workerConnection.disconnect(); } };
     },
     async drop(name) {
       await queue(name).obliterate({ force: true });
