@@ -24,7 +24,7 @@ export function proxyUpgrade(runtime: HttpFrontendRuntime, req: IncomingMessage,
     key: backend.balance === 'hash' ? hashKey(req, client, backend.config.hash) : undefined,
   });
   if (!backend || !server) {
-    socket.end(rawErrorResponse(400, 'no server available for the upgrade').replace('400 Bad Request', '503 Service Unavailable'));
+    socket.end(rawErrorResponse(503, 'no server available for the upgrade'));
     return;
   }
   runtime.stats.requests++;

@@ -1,5 +1,6 @@
 // `tiered gateway`: the load balancer. Quick mode from flags, or `-c tiered.yaml` (the
 // `gateway:` section). SIGHUP / POST /reload re-read the file; SIGTERM drains and exits 0.
+import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runGateway, type GatewaySource } from '../../gateway/process.js';
@@ -7,6 +8,8 @@ import { quickConfig } from '../../gateway/quick-config.js';
 import { validateGatewayConfig } from '../../gateway/gateway.js';
 import { GatewayConfigError } from '../../gateway/errors.js';
 import { loadConfigFile } from '../config/load.js';
+import { startTelemetry } from '../telemetry.js';
+import type { TelemetryConfig } from '../telemetry-config.js';
 import { UsageError } from '../errors.js';
 import { TieredError } from '../../sdk/errors.js';
 
@@ -23,7 +26,12 @@ interface GatewayFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-export function gatewaySource(flags: GatewayFlags): GatewaySource {
+/** The `telemetry:` section of the config file (config mode), for the OpenTelemetry SDK. */
+function telemetryOf(file: string | undefined): Partial<TelemetryConfig> {
+  return file ? (loadConfigFile(file).telemetry ?? {}) : {};
+}
+
+export function gatewaySource(flags: GatewayFlags): GatewaySource & { file?: string } {
   const workers = flags.workers === undefined ? undefined : Number(flags.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers: expected a whole number ≥ 1, got "${flags.workers}"`);
   if (flags.config !== undefined || (flags.backend.length === 0 && existsSync('tiered.yaml'))) {
@@ -38,7 +46,7 @@ export function gatewaySource(flags: GatewayFlags): GatewaySource {
       return config;
     };
     load(); // fail fast (exit 2) on a bad file
-    return { load, reloadable: true };
+    return { load, reloadable: true, file };
   }
   try {
     const config = validateGatewayConfig(quickConfig({
@@ -66,7 +74,11 @@ export function registerGatewayCommand(program: Command): void {
     .option('--no-access-log', 'do not write the JSON access log')
     .action(async (flags: GatewayFlags) => {
       try {
-        await runGateway(gatewaySource(flags));
+        const source = gatewaySource(flags);
+        // The SDK runs in the single process or the cluster primary (OTEL_* variables or the
+        // telemetry: section); workers' request counters reach /metrics through the primary.
+        if (cluster.isPrimary) await startTelemetry(telemetryOf(source.file));
+        await runGateway(source);
       } catch (error) {
         // A port in use, a missing certificate file: one clear line, no stack trace.
         if (error instanceof TieredError && !(error instanceof UsageError) && error.code !== 'TIERED_ERR_CONFIG') {
