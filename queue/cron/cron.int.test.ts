@@ -97,3 +97,22 @@ test("'forbid' skips a tick while the previous run is still going", async () => 
   await scheduler.stop();
   assert.ok(runs >= 1 && runs <= 2, `overlapping ticks were skipped (${runs} runs in ~5 s of 2.5 s runs)`);
 });
+
+test("'replace' aborts the running inline run when the next tick starts", async () => {
+  const prefix = 'c4';
+  const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance: 'solo' });
+  let started = 0;
+  let aborted = 0;
+  scheduler.schedule('replaced', '* * * * * *', async (tick) => {
+    started += 1;
+    await new Promise((resolve) => {
+      const t = setTimeout(resolve, 10_000);
+      tick.signal.addEventListener('abort', () => { aborted += 1; clearTimeout(t); resolve(undefined); });
+    });
+  }, { concurrency: 'replace', lease: '1500ms' });
+  await sleep(4_800);
+  const replaced = aborted; // before stop(), which aborts whatever still runs
+  await scheduler.stop();
+  assert.ok(started >= 3, `a run started on each tick (${started})`);
+  assert.ok(replaced >= started - 2, `runs were replaced by later ticks (${replaced} aborted of ${started})`);
+});
