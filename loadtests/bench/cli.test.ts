@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { benchOptions, BenchUsageError, resolveSuiteNames } from './cli.js';
 import { haproxyConfig } from './peers/haproxy.js';
 import { listSuites, loadSuite } from './registry.js';
-import { roundOrder } from './runner.js';
+import { roundOrder, scenarioProblems } from './runner.js';
+import { pendingPeer } from './suite.js';
 
 test('benchOptions: full and quick defaults, parsed durations, bad values rejected', () => {
   assert.deepEqual(benchOptions({}), { quick: false, durationMs: 10_000, warmupMs: 3000, rounds: 3, rate: 1000, connections: 32, workers: 1 });
@@ -50,4 +51,16 @@ test('haproxyConfig: nbthread, loopback bind, balance, one server line per upstr
   assert.match(tcp, /mode tcp/);
   assert.doesNotMatch(tcp, /http-reuse/);
   assert.match(tcp, /server s0 127\.0\.0\.1:5432 check/);
+});
+
+test('scenarioProblems catches declaration mistakes before anything starts', () => {
+  const peer = (name: string) => pendingPeer(name, 'x');
+  const base = { name: 'lat', title: 't', unit: 'req', model: 'open' as const, measure: async () => ({ operations: 0, elapsedMs: 1 }) };
+  assert.deepEqual(scenarioProblems({ ...base, peers: [peer('a'), peer('b')], subject: 'a', baseline: 'b', compare: ['p99'] }), []);
+  const bad = scenarioProblems({ ...base, name: 'bad name', peers: [peer('a'), peer('a')], subject: 'tiered', baseline: 'direct', compare: ['hits'] });
+  assert.equal(bad.length, 5);
+  assert.match(bad.join('\n'), /duplicate peer names: a/);
+  assert.match(bad.join('\n'), /subject 'tiered' is not one of the peers/);
+  assert.match(bad.join('\n'), /compare 'hits' is neither a figure nor an extra column/);
+  assert.deepEqual(scenarioProblems({ ...base, peers: [peer('a')], compare: ['hits'], extraColumns: [{ key: 'hits', label: 'hits' }] }), []);
 });

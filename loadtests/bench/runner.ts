@@ -63,6 +63,23 @@ export function scenarioPlan(scenario: AnyScenario, options: BenchOptions) {
   return { durationMs, warmupMs, rounds, runnable, plannedMs: runnable.length * (warmupMs + rounds * durationMs) };
 }
 
+/** Mistakes in a scenario's declaration, caught before anything starts. */
+export function scenarioProblems(scenario: AnyScenario): string[] {
+  const problems: string[] = [];
+  const names = scenario.peers.map((p) => p.name);
+  const dupes = names.filter((n, i) => names.indexOf(n) !== i);
+  if (!/^[\w.-]+$/.test(scenario.name)) problems.push(`scenario name '${scenario.name}' must be a word (letters, digits, - _ .)`);
+  if (scenario.peers.length === 0) problems.push('no peers');
+  if (dupes.length) problems.push(`duplicate peer names: ${[...new Set(dupes)].join(', ')}`);
+  if (scenario.subject && !names.includes(scenario.subject)) problems.push(`subject '${scenario.subject}' is not one of the peers`);
+  if (scenario.baseline && !names.includes(scenario.baseline)) problems.push(`baseline '${scenario.baseline}' is not one of the peers`);
+  const extraKeys = new Set((scenario.extraColumns ?? []).map((c) => c.key));
+  for (const f of scenario.compare ?? []) {
+    if (!['rate', 'p50', 'p99', 'p999', 'cpu'].includes(f) && !extraKeys.has(f)) problems.push(`compare '${f}' is neither a figure nor an extra column`);
+  }
+  return problems.map((p) => `${scenario.name}: ${p}`);
+}
+
 /** Peer order for round r (1-based): forward on odd rounds, reversed on even ones. */
 export function roundOrder<T>(items: T[], round: number): T[] {
   return round % 2 === 1 ? items : [...items].reverse();
@@ -175,6 +192,10 @@ export async function runSuite(suite: AnySuite, options: RunSuiteOptions): Promi
     setUp = true;
     const all = await suite.scenarios(env, ctx);
     const chosen = options.scenarios?.length ? all.filter((s) => options.scenarios?.includes(s.name)) : all;
+    const problems = all.flatMap(scenarioProblems);
+    const scenarioNames = all.map((s) => s.name);
+    if (new Set(scenarioNames).size !== scenarioNames.length) problems.push(`duplicate scenario names in ${scenarioNames.join(', ')}`);
+    if (problems.length) throw new Error(`suite ${suite.name} is declared wrong:\n  ${problems.join('\n  ')}`);
     for (const s of chosen) progress.addPlanned(scenarioPlan(s, options).plannedMs);
     for (const scenario of chosen) {
       if (signal.aborted) break;
