@@ -38,6 +38,13 @@ const hasRoom = (m: PoolMember): boolean =>
   (m.maxconn === 0 || m.inFlight < m.maxconn) && (!m.trial || m.inFlight === 0);
 
 export function eligible<M extends PoolMember>(members: readonly M[], options: EligibilityOptions): EligibleSet<M> {
+  // Fast path, the common case: every server ready, healthy, primary and with room → all of them.
+  let plain = members.length > 0;
+  for (let i = 0; plain && i < members.length; i++) {
+    const m = members[i];
+    plain = m.admin === 'ready' && !m.backup && m.weight > 0 && m.healthy && hasRoom(m);
+  }
+  if (plain) return { servers: members as M[], mode: 'normal', saturated: false };
   const ready: M[] = [];
   const healthy: M[] = [];
   const readyBackups: M[] = [];

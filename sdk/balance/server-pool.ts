@@ -71,6 +71,7 @@ export class PoolServer implements PoolMember {
   }
 
   get weight(): number {
+    if (!(this.pool.slowstart > 0) || this.upSince === -Infinity) return this.configuredWeight; // no clock read on the hot path
     return slowstartWeight(this.configuredWeight, this.upSince, this.pool.clock(), this.pool.slowstart);
   }
   get latency(): number | undefined {

@@ -163,9 +163,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const discovery = startDiscovery(options.discovery ?? { static: options.hosts! }, applyHosts, logger);
   checker?.start();
 
+  const dispatchContext = {
+    pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock,
+    deadlineHeader: options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms'),
+  };
+  const spanNames = new Map<string, string>();
+
   const request = async (init: HttpRequestInit): Promise<HttpResponse> => {
     const method = (init.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = { ...options.headers, ...init.headers };
+    const headers: Record<string, string> = options.headers ? { ...options.headers, ...init.headers } : { ...init.headers };
     let body: string | Uint8Array | undefined;
     if (typeof init.body === 'string' || init.body instanceof Uint8Array) body = init.body;
     else if (init.body !== undefined) {
@@ -173,25 +179,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers['content-type'] ??= 'application/json';
     }
     metrics.request(method);
-    return tracer.startActiveSpan(`HTTP ${method}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': init.path } }, async (span) => {
-      propagation.inject(context.active(), headers);
-      try {
-        const res = await dispatch({ pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock, deadlineHeader: options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms') }, {
-          request: { method, path: init.path, headers, body },
-          idempotent: init.idempotent ?? IDEMPOTENT.has(method),
-          key: init.key, signal: init.signal, timeout: ms(init.timeout, timeout),
-        });
+    let spanName = spanNames.get(method);
+    if (!spanName) spanNames.set(method, (spanName = `HTTP ${method}`));
+    const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': init.path } });
+    if (span.isRecording()) propagation.inject(trace.setSpan(context.active(), span), headers);
+    try {
+      const res = await dispatch(dispatchContext, {
+        request: { method, path: init.path, headers, body },
+        idempotent: init.idempotent ?? IDEMPOTENT.has(method),
+        key: init.key, signal: init.signal, timeout: init.timeout === undefined ? timeout : parseDuration(init.timeout),
+      });
+      if (span.isRecording()) {
         span.setAttributes({ 'http.response.status_code': res.status, 'server.address': res.host, 'tiered.attempts': res.attempts, 'tiered.hedged': res.hedged });
         if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        return res;
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
       }
-    });
+      return res;
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
   };
 
   return {

@@ -8,7 +8,8 @@ type Body = Dispatcher.ResponseData['body'];
 export class HttpResponse {
   readonly status: number;
   readonly statusText: string;
-  readonly headers: Headers;
+  private readonly rawHeaders: Dispatcher.ResponseData['headers'];
+  private parsedHeaders: Headers | undefined;
   /** Origin of the host that answered, e.g. http://127.0.0.1:9100 */
   readonly host: string;
   /** Attempts sent for this request (1 = no retry, no hedge). */
@@ -20,15 +21,24 @@ export class HttpResponse {
   constructor(data: Dispatcher.ResponseData, meta: { host: string; attempts: number; hedged: boolean }) {
     this.status = data.statusCode;
     this.statusText = data.statusText ?? '';
-    this.headers = new Headers();
-    for (const [name, value] of Object.entries(data.headers)) {
-      if (Array.isArray(value)) for (const v of value) this.headers.append(name, v);
-      else if (value !== undefined) this.headers.set(name, String(value));
-    }
+    this.rawHeaders = data.headers;
     this.body = data.body;
     this.host = meta.host;
     this.attempts = meta.attempts;
     this.hedged = meta.hedged;
+  }
+
+  /** Response headers as a fetch `Headers` (built on first use). */
+  get headers(): Headers {
+    if (!this.parsedHeaders) {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(this.rawHeaders)) {
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else if (value !== undefined) headers.set(name, String(value));
+      }
+      this.parsedHeaders = headers;
+    }
+    return this.parsedHeaders;
   }
 
   get ok(): boolean {
