@@ -31,6 +31,9 @@
 //
 // Adding a suite: create loadtests/bench/suites/<name>.ts (or suites/<name>/index.ts) with
 // `export default defineSuite({...})`. The harness finds it by file name; nothing to register.
+// It checks the declaration before starting anything (unique scenario and peer names, subject
+// and baseline among the peers, compare keys that are figures or extra columns). Extra files a
+// suite writes (its own plots) go to `ctx.outDir`, named with `ctx.stamp`.
 // `--quick` (CI) must keep the suite under ~30 s: use `ctx.quick` to pick short durations,
 // few rounds, low counts. Quick runs check that the harness works and ratios come out; nothing
 // ever asserts speed.
