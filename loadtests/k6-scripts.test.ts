@@ -57,6 +57,14 @@ describe('k6 scripts under stand-in k6 modules', () => {
       if (options.scenarios) {
         const executors = Object.values(options.scenarios).map((s) => s.executor);
         assert.ok(executors.every((e) => /arrival-rate$/.test(e)), `${script}: open model (${executors})`);
+        for (const sc of Object.values(options.scenarios) as Array<Record<string, unknown>>) {
+          if (sc.executor === 'constant-arrival-rate') {
+            assert.deepEqual([sc.rate, sc.duration, sc.preAllocatedVUs, sc.maxVUs], [40, '5s', 3, 12], `${script}: RATE, DURATION, VUS`);
+          } else {
+            assert.equal(sc.preAllocatedVUs, 3, `${script}: VUS`);
+            assert.ok(Array.isArray(sc.stages) && sc.stages.length > 0);
+          }
+        }
       } else {
         assert.equal(options.vus, 3);
         assert.equal(options.duration, '5s');

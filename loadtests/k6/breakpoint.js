@@ -5,23 +5,20 @@
 // Do not point it at production.
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e MAX_RATE=5000 -e DURATION=10m loadtests/k6/breakpoint.js
 import { envNumber, envString, SUMMARY_TREND_STATS } from './lib/config.js';
+import { rampingRate } from './lib/executors.js';
 import { getNext } from './lib/requests.js';
 import { summaryHandler } from './lib/summary.js';
 
 const maxRate = envNumber('MAX_RATE', envNumber('RATE', 100) * 20);
-const vus = envNumber('VUS', 200);
-
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
-    breakpoint: {
-      executor: 'ramping-arrival-rate',
+    breakpoint: rampingRate({
       startRate: 1,
-      timeUnit: '1s',
-      preAllocatedVUs: vus,
-      maxVUs: vus * 10,
+      vus: envNumber('VUS', 200),
+      maxVusFactor: 10,
       stages: [{ target: maxRate, duration: envString('DURATION', '10m') }],
-    },
+    }),
   },
   thresholds: {
     http_req_failed: [{ threshold: `rate<${envNumber('MAX_FAILED', 0.05)}`, abortOnFail: true, delayAbortEval: '10s' }],

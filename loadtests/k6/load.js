@@ -4,22 +4,14 @@
 // so the latency it reports is not flattered by coordinated omission.
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e RATE=200 -e DURATION=5m loadtests/k6/load.js
 import { envNumber, envString, thresholds, SUMMARY_TREND_STATS } from './lib/config.js';
+import { constantRate } from './lib/executors.js';
 import { getNext } from './lib/requests.js';
 import { summaryHandler } from './lib/summary.js';
-
-const vus = envNumber('VUS', 50);
 
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
-    load: {
-      executor: 'constant-arrival-rate',
-      rate: envNumber('RATE', 100),
-      timeUnit: '1s',
-      duration: envString('DURATION', '5m'),
-      preAllocatedVUs: vus,
-      maxVUs: vus * 4,
-    },
+    load: constantRate({ rate: envNumber('RATE', 100), duration: envString('DURATION', '5m') }),
   },
   thresholds: Object.assign(thresholds({ p95: 250, p99: 500, failed: 0.01 }), {
     // More than a few dropped iterations means the load generator could not keep the rate.

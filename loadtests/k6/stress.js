@@ -4,22 +4,17 @@
 // how the system degrades (errors, tail) past its normal load, not whether it stays fast.
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e RATE=200 -e DURATION=3m loadtests/k6/stress.js
 import { envNumber, envString, thresholds, SUMMARY_TREND_STATS } from './lib/config.js';
+import { rampingRate } from './lib/executors.js';
 import { getNext } from './lib/requests.js';
 import { summaryHandler } from './lib/summary.js';
 
 const rate = envNumber('RATE', 100);
 const hold = envString('DURATION', '3m');
-const vus = envNumber('VUS', 100);
-
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
-    stress: {
-      executor: 'ramping-arrival-rate',
+    stress: rampingRate({
       startRate: Math.max(1, Math.round(rate / 10)),
-      timeUnit: '1s',
-      preAllocatedVUs: vus,
-      maxVUs: vus * 5,
       stages: [
         { target: rate, duration: '1m' },
         { target: rate, duration: hold },
@@ -29,7 +24,7 @@ export const options = {
         { target: rate * 2, duration: hold },
         { target: 0, duration: '1m' },
       ],
-    },
+    }),
   },
   thresholds: thresholds({ p95: 1000, p99: 3000, failed: 0.05 }),
   summaryTrendStats: SUMMARY_TREND_STATS,
