@@ -5,11 +5,30 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { registerHooks } from 'node:module';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { K6_SCRIPTS } from './bench/k6-equivalent.js';
 
 interface Call {
   url: string;
   params: { tags?: Record<string, string> };
+}
+
+const K6_DIR = fileURLToPath(new URL('./k6/', import.meta.url));
+
+/** Every .js under loadtests/k6 except lib/ and the six top-level scripts tested in detail. */
+function otherScripts(): string[] {
+  const top = new Set(K6_SCRIPTS.map((s) => `${s}.js`));
+  const out: string[] = [];
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== 'lib' && entry.name !== 'node_modules') walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+      else if (entry.isFile() && entry.name.endsWith('.js') && !top.has(`${prefix}${entry.name}`)) out.push(`${prefix}${entry.name}`);
+    }
+  };
+  walk(K6_DIR, '');
+  return out.sort();
 }
 
 const calls: Call[] = [];
@@ -83,6 +102,18 @@ describe('k6 scripts under stand-in k6 modules', () => {
       assert.match(summary.stdout, /http_req_duration\s+p\(99\)=12\.50ms/);
       assert.match(summary.stdout, /✓ p\(99\)<500/);
       assert.equal(JSON.parse(summary[`/tmp/k6-out/k6-${script}-summary.json`]).metrics.http_reqs.values.count, 200);
+    });
+  }
+
+  // Scripts added later in edge/, platform/, offline/ are picked up here without a list to edit.
+  for (const file of otherScripts()) {
+    test(`${file}: options with thresholds on latency and failures, a handleSummary, a default or exec functions`, async () => {
+      const mod = (await import(`./k6/${file}`)) as Record<string, unknown> & { options: { thresholds?: Record<string, unknown>; scenarios?: Record<string, { exec?: string }> } };
+      assert.ok(mod.options.thresholds?.http_req_failed, 'threshold on failed requests');
+      assert.ok(mod.options.thresholds?.http_req_duration, 'threshold on latency');
+      assert.equal(typeof mod.handleSummary, 'function');
+      const execs = Object.values(mod.options.scenarios ?? {}).map((sc) => sc.exec ?? 'default');
+      for (const name of execs.length ? execs : ['default']) assert.equal(typeof mod[name], 'function', `exported function ${name}`);
     });
   }
 
