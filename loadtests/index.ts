@@ -2,7 +2,7 @@
 export * from './bench/suite.js';
 export { runSuite, type RunSuiteOptions, type SuiteRun } from './bench/runner.js';
 export { listSuites, loadSuite } from './bench/registry.js';
-export { runBench, benchOptions, type BenchFlags } from './bench/cli.js';
+export { runBench, benchOptions, type BenchFlags, type BenchRun } from './bench/cli.js';
 export * from './bench/loadgen/index.js';
 export * from './bench/peers/index.js';
 export { startProcess, startNodeScript, adoptChild, waitUntilListening, type OwnedProcess } from './bench/process.js';

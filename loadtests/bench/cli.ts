@@ -65,7 +65,13 @@ export function resolveSuiteNames(args: string[], known: string[], quick: boolea
   return names;
 }
 
-export async function runBench(args: string[], flags: BenchFlags): Promise<SuiteRun[]> {
+export interface BenchRun {
+  runs: SuiteRun[];
+  /** Ctrl-C: the results written are partial. */
+  interrupted: boolean;
+}
+
+export async function runBench(args: string[], flags: BenchFlags): Promise<BenchRun> {
   const options = benchOptions(flags);
   const names = resolveSuiteNames(args, listSuites(), options.quick);
   const outDir = resolve(flags.out ?? DEFAULT_RESULTS_DIR);
@@ -102,7 +108,7 @@ export async function runBench(args: string[], flags: BenchFlags): Promise<Suite
     process.off('SIGINT', onSignal);
     process.off('exit', killAllOwnedSync);
   }
-  return runs;
+  return { runs, interrupted: controller.signal.aborted };
 }
 
 export { scenarioPlan };

@@ -4,7 +4,7 @@
 import { combineLatency, median, percentileOf } from './stats.js';
 import type { ExtraColumn, Figure, PercentileTable, Sample } from './suite.js';
 
-export type PeerStatus = 'ok' | 'pending' | 'unavailable' | 'failed';
+export type PeerStatus = 'ok' | 'pending' | 'unavailable' | 'failed' | 'interrupted';
 
 export interface PeerResult {
   peer: string;

@@ -141,6 +141,7 @@ async function runScenario(suiteName: string, scenario: AnyScenario, ctx: BenchC
   const peers = slots.map((slot): PeerResult => {
     if (slot.result) return slot.result;
     if (slot.samples.length === 0) {
+      if (ctx.signal.aborted) return { peer: slot.peer.name, description: slot.peer.description, status: 'interrupted', note: 'the run was interrupted before this peer was measured' };
       return { peer: slot.peer.name, description: slot.peer.description, status: 'failed', note: slot.failures.join('; ') || 'no sample' };
     }
     const row = summarisePeer(slot.peer.name, slot.samples, slot.cpu, slot.peer.description);

@@ -33,7 +33,12 @@ export function registerBenchCommand(program: Command): void {
         return;
       }
       try {
-        const runs = await runBench(suites, flags);
+        const { runs, interrupted } = await runBench(suites, flags);
+        if (interrupted) {
+          process.stderr.write('tiered bench: interrupted; the results written are partial\n');
+          process.exitCode = 130;
+          return;
+        }
         const failed = runs.flatMap((r) => r.result.scenarios.flatMap((s) => s.peers.filter((p) => p.status === 'failed').map((p) => `${r.result.suite}/${s.name} ${p.peer}: ${p.note}`)));
         if (failed.length) {
           process.stderr.write(`tiered bench: ${failed.length} peer(s) failed:\n${failed.map((f) => `  ${f}`).join('\n')}\n`);
