@@ -11,6 +11,7 @@ import { queueConfigSchema, type QueueConfig } from '../../queue/config.js';
 import { loadJobModules, selectJobs, type JobModules } from '../../queue/modules.js';
 import { JobDefinitionError, Producer, RedisPolicyError, registerQueueDepthMetric, ScheduleError, Scheduler, WorkerGroup } from '../../queue/index.js';
 import { loadConfigFile } from '../config/load.js';
+import { startTelemetry } from '../telemetry.js';
 import { UsageError } from '../errors.js';
 
 export interface QueueFlags {
@@ -78,6 +79,10 @@ export function registerWorkerCommand(program: Command): void {
       if (names.length === 0) throw new UsageError('no jobs to run: the modules define none');
       const jobs = await asUsage(() => selectJobs(modules, names));
       const graceMs = opts.grace ? parseDuration(opts.grace) : settings.worker.shutdownGrace;
+      // OpenTelemetry SDK (telemetry: section or OTEL_* variables); the queue's instruments
+      // follow the global meter provider. Several workers on one box: use OTLP, not one Prometheus port.
+      const configFile = opts.config ?? (existsSync('tiered.yaml') ? 'tiered.yaml' : undefined);
+      const telemetry = await startTelemetry(configFile ? (loadConfigFile(configFile).telemetry ?? {}) : {});
       let group: WorkerGroup;
       try {
         group = await WorkerGroup.start({
@@ -95,6 +100,7 @@ export function registerWorkerCommand(program: Command): void {
         if (!(error instanceof RedisPolicyError)) throw error;
         process.stderr.write(`tiered: ${error.message} [${error.code}]\n`);
         process.exitCode = 1;
+        await telemetry.shutdown().catch(() => {});
         return;
       }
       const observer = opts.depthMetrics ? new Producer({ redis: settings.redis, prefix: settings.prefix }) : undefined;
@@ -112,6 +118,7 @@ export function registerWorkerCommand(program: Command): void {
           void (async () => {
             await scheduler?.stop();
             await observer?.close();
+            await telemetry.shutdown().catch(() => {});
             const report = await group.close(graceMs);
             log.info(report, 'worker stopped');
             resolve();
