@@ -13,6 +13,7 @@ import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
 import { createHttpProxy, HttpFrontendRuntime } from './http/frontend-runtime.js';
 import { listenHttp, type HttpListener } from './http/listener.js';
 import { startAdmin, type AdminServer } from './admin/server.js';
+import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
 
 export interface GatewayOptions {
@@ -172,7 +173,8 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
         return;
       }
       if (tcp?.setServer(backendName, serverName, change)) return;
-      backend!.update(serverName, change); // throws UnknownServerError
+      const tcpBackend = tcp?.backends.get(backendName);
+      throw new UnknownServerError(backendName, tcpBackend ? serverName : undefined);
     },
     async reload(nextInput) {
       const next = validateGatewayConfig(nextInput);

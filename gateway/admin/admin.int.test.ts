@@ -67,6 +67,9 @@ describe('admin port', () => {
     assert.equal(bad.status, 400);
     const unknown = await httpRequest(admin, { path: '/backends/app/servers/nope', method: 'PUT', headers: auth, body: '{"state":"drain"}' });
     assert.equal(unknown.status, 404);
+    const noBackend = await httpRequest(admin, { path: '/backends/nope/servers/s1', method: 'PUT', headers: auth, body: '{"state":"drain"}' });
+    assert.equal(noBackend.status, 404);
+    assert.match(noBackend.body, /no backend "nope"/);
     const reload = await httpRequest(admin, { path: '/reload', method: 'POST', headers: auth });
     assert.equal(reload.status, 409, 'no config source in this test');
   });
