@@ -42,7 +42,10 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
   });
   const ring = buildRing(options.servers);
   // memjs uses the returned value as an index into client.servers (its .d.ts says string).
-  (client as unknown as { getServer: (key: string) => number }).getServer = (key) => ring.locate(key);
+  // wrap() has just located the key (memjs asks synchronously inside the same call): reuse it.
+  let located = { key: '', index: 0 };
+  const locate = (key: string) => (key === located.key ? located.index : ring.locate(key));
+  (client as unknown as { getServer: (key: string) => number }).getServer = locate;
   const maxItemSize = options.maxItemSize ?? DEFAULT_MAX_ITEM;
   const nodes = options.servers.map((address) => ({
     address,
@@ -50,7 +53,8 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
       log[mode === 'open' ? 'warn' : 'info']({ server: address, mode }, `memcached node ${mode === 'open' ? 'ejected' : mode}`)),
   }));
   const wrap = async <T>(key: string, op: () => Promise<T>): Promise<T> => {
-    const node = nodes[ring.locate(key)];
+    located = { key, index: ring.locate(key) };
+    const node = nodes[located.index];
     if (!node.breaker.admit()) throw new StoreDownError(`memcached ${node.address} (ejected)`);
     try {
       const result = await op();
