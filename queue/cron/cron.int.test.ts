@@ -16,6 +16,7 @@ let redis: Redis;
 before(async () => {
   stack = await startTestStack({ redis: true });
   redis = new Redis(stack.redis.url);
+  redis.on('error', () => {});
 });
 after(async () => {
   redis?.disconnect();
@@ -115,4 +116,23 @@ test("'replace' aborts the running inline run when the next tick starts", async 
   await scheduler.stop();
   assert.ok(started >= 3, `a run started on each tick (${started})`);
   assert.ok(replaced >= started - 2, `runs were replaced by later ticks (${replaced} aborted of ${started})`);
+});
+
+test('a Redis outage skips ticks (fail-closed) and the schedule resumes by itself', async () => {
+  const prefix = 'c5';
+  const runs: string[] = [];
+  const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance: 'solo' });
+  scheduler.schedule('through-outage', '* * * * * *', (tick) => { runs.push(tick.fireTime.toISOString()); }, { concurrency: 'allow' });
+  await sleep(2_500);
+  const beforeOutage = runs.length;
+  await stack.kill('redis');
+  const during = runs.length;
+  await sleep(2_500);
+  assert.equal(runs.length, during, 'no tick ran without a claim');
+  await stack.restart('redis');
+  await sleep(3_500);
+  await scheduler.stop();
+  assert.ok(beforeOutage >= 1, `ran before the outage (${beforeOutage})`);
+  assert.ok(runs.length >= during + 1, `ran again after Redis returned (${runs.length - during} runs)`);
+  assert.equal(new Set(runs).size, runs.length);
 });

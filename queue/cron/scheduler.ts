@@ -16,6 +16,14 @@ import { scheduleKey, schedulesKey } from './state.js';
 
 const log = createLogger('queue');
 
+/** node-cron's own messages (e.g. a tick skipped because Redis was down) go to our logger. */
+const cronLogger = {
+  info: (message: string) => log.info({ source: 'node-cron' }, message),
+  warn: (message: string) => log.warn({ source: 'node-cron' }, message),
+  error: (message: string | Error, err?: Error) => log.error({ source: 'node-cron', err: (err ?? message as Error)?.message }, String(message instanceof Error ? message.message : message)),
+  debug: (message: string | Error) => log.debug({ source: 'node-cron' }, String(message instanceof Error ? message.message : message)),
+};
+
 export interface SchedulerOptions {
   redis: string;
   prefix?: string;
@@ -71,6 +79,7 @@ export class Scheduler {
       runCoordinator: this.coordinator,
       distributedLease: def.leaseMs,
       suppressMissedWarning: true,
+      logger: cronLogger,
     });
     this.tasks.set(def.name, { def, task });
     if (this.redis.status === 'ready') void this.register(def, task).catch(() => {});
