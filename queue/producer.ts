@@ -92,7 +92,7 @@ export class Producer {
       throw new InvalidPayloadError(job.name, formatIssues(parsed.error, ['payload']));
     }
     const opts = this.jobOptions(job, options);
-    return inSpan(`enqueue ${job.name}`, SpanKind.PRODUCER, context.active(), { 'messaging.system': 'bullmq', 'messaging.destination.name': job.name }, async () => {
+    return inSpan(`send ${job.name}`, SpanKind.PRODUCER, context.active(), { 'messaging.system': 'bullmq', 'messaging.operation.name': 'send', 'messaging.operation.type': 'send', 'messaging.destination.name': job.name }, async () => {
       const metadata = traceMetadata();
       if (metadata) opts.telemetry = { metadata };
       const added = await this.guarded(`enqueue ${job.name}`, () => this.queue(job.name).add(job.name, parsed.data, opts));

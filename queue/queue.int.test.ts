@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTestStack, type TestStack } from '../ops/stack/testing.js';
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -141,19 +142,34 @@ describe('worker', () => {
     assert.ok(sawAbort);
   });
 
-  test('the trace context of the enqueuing span reaches the job', async () => {
+  test('the job runs in a span that is a child of the send span of the enqueuing request', async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    let seen: string | undefined;
-    const traced = defineJob({ name: 'traced', schema: z.object({}), handler: (_p, ctx) => { seen = ctx.job.opts.telemetry?.metadata; } });
-    await worker(traced);
-    const traceId = '0af7651916cd43dd8448eb211c80319c';
-    const parent = trace.setSpanContext(context.active(), { traceId, spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
-    const { ref } = await context.with(parent, () => producer.enqueue(traced, {}));
-    await until('traced completed', async () => ((await producer.status(ref))?.status === 'completed' ? true : undefined));
-    assert.match(seen ?? '', new RegExp(traceId));
-    propagation.disable();
-    context.disable();
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    try {
+      let seen: string | undefined;
+      const traced = defineJob({ name: 'traced', schema: z.object({}), handler: (_p, ctx) => { seen = ctx.job.opts.telemetry?.metadata; } });
+      await worker(traced);
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const parent = trace.setSpanContext(context.active(), { traceId, spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED });
+      const { ref } = await context.with(parent, () => producer.enqueue(traced, {}));
+      await until('traced completed', async () => ((await producer.status(ref))?.status === 'completed' ? true : undefined));
+      assert.match(seen ?? '', new RegExp(traceId));
+      const spans = exporter.getFinishedSpans();
+      const send = spans.find((s) => s.name === 'send traced');
+      const processed = await until('process span', async () => exporter.getFinishedSpans().find((s) => s.name === 'process traced'));
+      assert.equal(send?.spanContext().traceId, traceId);
+      assert.equal(processed.spanContext().traceId, traceId);
+      assert.equal(processed.parentSpanContext?.spanId, send?.spanContext().spanId);
+      assert.equal(processed.attributes['messaging.destination.name'], 'traced');
+    } finally {
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      await provider.shutdown();
+    }
   });
 });
 

@@ -29,7 +29,7 @@ export function jobProcessor(def: JobDefinition, hooks: ProcessorHooks = {}): Pr
     const waited = waitTime(job, startedAt);
     if (waited !== undefined) queueMetrics().wait.record(waited, { job: def.name });
     const parent = contextFromMetadata(job.opts.telemetry?.metadata);
-    const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': def.name, 'messaging.message.id': job.id ?? '', 'tiered.job.attempt': job.attemptsMade + 1 };
+    const attributes = { 'messaging.system': 'bullmq', 'messaging.operation.name': 'process', 'messaging.operation.type': 'process', 'messaging.destination.name': def.name, 'messaging.message.id': job.id ?? '', 'tiered.job.attempt': job.attemptsMade + 1 };
     let outcome = 'completed';
     try {
       return await inSpan(`process ${def.name}`, SpanKind.CONSUMER, parent, attributes, () => runHandler(def, job, token, signal, hooks));
