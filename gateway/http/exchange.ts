@@ -92,7 +92,12 @@ export class Exchange {
         settled = true;
         this.cancelQueue = undefined;
         if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;
-        if (server) this.send(server);
+        if (server && this.tried.has(server.name)) {
+          // A retry that waited in the queue was handed a server it already tried: never twice
+          // on the same server. The slot was not taken, so the next waiter gets it.
+          this.backend.serveQueue();
+          this.failAfterAttempt();
+        } else if (server) this.send(server);
         else this.noServer(failure!);
       },
     );
