@@ -11,6 +11,8 @@ import { startTestStack, type TestStack } from '../ops/stack/testing.js';
 import { Producer } from './producer.js';
 import { fails } from './testing/fixture-jobs.js';
 import { WorkerGroup } from './worker/group.js';
+import { readSchedules } from './cron/state.js';
+import { spawnWorker } from './testing/worker-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let stack: TestStack;
@@ -83,4 +85,20 @@ test('with Redis unreachable the command fails fast with a one-line error', asyn
   assert.equal(res.code, 1);
   assert.match(res.stderr, /TIERED_ERR_QUEUE_REDIS_DOWN/);
   assert.ok(Date.now() - started < 30_000);
+});
+
+test('tiered worker --cron runs the modules\' schedules and records them in Redis', async () => {
+  const worker = await spawnWorker(['-c', config, '--jobs', 'sleepy', '--cron'], { FIXTURE_REDIS: stack.redis.url });
+  try {
+    const deadline = Date.now() + 10_000;
+    let names: string[] = [];
+    while (!names.includes('nightly-report') && Date.now() < deadline) {
+      names = (await readSchedules(producer.redis, 'cli')).map((s) => s.name);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(names, ['nightly-report']);
+  } finally {
+    worker.child.kill('SIGTERM');
+    assert.equal(await worker.exited, 0);
+  }
 });
