@@ -186,3 +186,49 @@ describe('health: active checks, passive ejection, admin states', () => {
     }
   });
 });
+
+describe('p2c-ewma with one slow server', () => {
+  let servers: TestBackend[];
+  let gw: Gateway;
+
+  before(async () => {
+    servers = await Promise.all(['f1', 'f2', 'slow'].map((n) => startTestBackend(n)));
+    servers[0].delay = 2;
+    servers[1].delay = 2;
+    servers[2].delay = 40; // 20× slower
+    gw = await startGateway({
+      accessLog: false,
+      frontends: [{ name: 'ewma', listen: '127.0.0.1:0', backend: 'ewma' }, { name: 'rr', listen: '127.0.0.1:0', backend: 'rr' }],
+      backends: ['ewma', 'rr'].map((name) => ({
+        name, balance: name === 'ewma' ? 'p2c-ewma' as const : 'roundrobin' as const,
+        servers: servers.map((s) => ({ name: s.name, address: s.address })),
+      })),
+    });
+  });
+  after(async () => {
+    await gw.stop(100);
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  async function share(port: number): Promise<number> {
+    const before = servers[2].hits;
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    let sent = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (sent < 240) {
+        sent++;
+        await httpRequest(port, { path: '/', agent });
+      }
+    }));
+    agent.destroy();
+    return (servers[2].hits - before) / sent;
+  }
+
+  test('sends the slow server a small share, where roundrobin sends it a third', async (t) => {
+    const rr = await share(gw.ports().rr);
+    const ewma = await share(gw.ports().ewma);
+    t.diagnostic(`slow server share: roundrobin ${(rr * 100).toFixed(1)}%, p2c-ewma ${(ewma * 100).toFixed(1)}%`);
+    assert.ok(rr > 0.3, `roundrobin share ${rr}`);
+    assert.ok(ewma < 0.2, `p2c-ewma share ${ewma}`); // noisy machine: the fast servers look slower than they are
+  });
+});
