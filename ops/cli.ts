@@ -2,7 +2,7 @@
 // subcommands and runs it. Usage errors (unknown command, bad flag, bad value) exit 2.
 import { CommanderError } from 'commander';
 import { buildProgram } from './commands/program.js';
-import { ConfigError } from '../sdk/errors.js';
+import { ConfigError, TieredError } from '../sdk/errors.js';
 import { UsageError } from './errors.js';
 
 const program = buildProgram();
@@ -25,6 +25,11 @@ function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) {
     process.stderr.write(`tiered: ${error.message}\n`);
     return 2;
+  }
+  if (error instanceof TieredError) {
+    // A known failure (server down, refused config of a peer…): one line, no stack trace.
+    process.stderr.write(`tiered: ${error.message} [${error.code}]\n`);
+    return 1;
   }
   process.stderr.write(`tiered: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return 1;
