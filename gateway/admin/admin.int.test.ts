@@ -2,7 +2,7 @@
 // (HTML, JSON, Prometheus), runtime API with validation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../gateway.js';
+import { startGateway, validateGatewayConfig, type Gateway } from '../gateway.js';
 import { httpRequest, startTestBackend, type TestBackend } from '../test-backends.js';
 
 describe('admin port', () => {
@@ -84,6 +84,37 @@ describe('admin port', () => {
       );
     } finally {
       if (saved !== undefined) process.env.TIERED_ADMIN_TOKEN = saved;
+    }
+  });
+});
+
+describe('POST /reload', () => {
+  test('applies a good config, refuses a bad one with 400 and keeps serving', async () => {
+    const one = await startTestBackend('one');
+    const two = await startTestBackend('two');
+    let next: unknown = { name: 'app', servers: [{ name: 'two', address: two.address }] };
+    const config = (backend: unknown) => ({
+      accessLog: false, admin: { listen: '127.0.0.1:0' },
+      frontends: [{ name: 'web', listen: '127.0.0.1:0', backend: 'app' }], backends: [backend],
+    });
+    const gw = await startGateway(config({ name: 'app', servers: [{ name: 'one', address: one.address }] }), {
+      reloadSource: () => validateGatewayConfig(config(next)),
+    });
+    try {
+      const port = gw.ports().web;
+      const admin = gw.ports().admin;
+      assert.match((await httpRequest(port)).body, /^one /);
+      assert.equal((await httpRequest(admin, { path: '/reload', method: 'POST' })).status, 200);
+      assert.match((await httpRequest(port)).body, /^two /);
+      next = { name: 'app', balance: 'fastest', servers: [] };
+      const bad = await httpRequest(admin, { path: '/reload', method: 'POST' });
+      assert.equal(bad.status, 400);
+      assert.match(JSON.parse(bad.body).error, /gateway\.backends\[0\]\.balance/);
+      assert.match((await httpRequest(port)).body, /^two /, 'still serving the last good config');
+    } finally {
+      await gw.stop(100);
+      await one.stop();
+      await two.stop();
     }
   });
 });
