@@ -56,7 +56,8 @@ function serverConf(s: PostgresServerState): string {
     'log_min_messages = warning',
     'log_min_error_statement = panic',
   ];
-  if (s.fast) lines.push('fsync = off', 'full_page_writes = off', 'synchronous_commit = off');
+  // synchronous_commit stays on: commit LSNs then match what replicas receive (read-your-writes).
+  if (s.fast) lines.push('fsync = off', 'full_page_writes = off');
   return `${lines.join('\n')}\n`;
 }
 
