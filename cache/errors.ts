@@ -5,8 +5,14 @@ export class CacheError extends TieredError {}
 
 /** The store (memcached, Redis) could not be reached or answered with an error. */
 export class StoreDownError extends CacheError {
-  constructor(store: string, cause?: unknown) {
+  /**
+   * True when only part of the store failed (one memcached node of several): the adapter
+   * ejects that node itself, so the cache-wide breaker must not open for it.
+   */
+  readonly partial: boolean;
+  constructor(store: string, cause?: unknown, options: { partial?: boolean } = {}) {
     super('TIERED_ERR_CACHE_STORE_DOWN', `cache store ${store} is unavailable${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+    this.partial = options.partial ?? false;
   }
 }
 

@@ -52,7 +52,7 @@ export class ReadThrough {
       d.breaker.success();
     } catch (error) {
       if (!(error instanceof StoreDownError)) throw error;
-      d.breaker.failure();
+      this.storeFailed(error);
       return this.degraded(key, loader, o);
     }
     const now = d.clock();
@@ -114,7 +114,7 @@ export class ReadThrough {
       }
     } catch (error) {
       if (!(error instanceof StoreDownError)) throw error;
-      d.breaker.failure();
+      this.storeFailed(error);
       if (stale) {
         d.metrics.staleServed('loader-error');
         return stale.value;
@@ -168,7 +168,7 @@ export class ReadThrough {
         else d.metrics.staleSetRejected();
       } catch (error) {
         await releaseLease(d.store, lease).catch(() => {});
-        if (error instanceof StoreDownError) d.breaker.failure();
+        if (error instanceof StoreDownError) this.storeFailed(error);
         throw error;
       }
       return value;
@@ -198,6 +198,11 @@ export class ReadThrough {
     })()
       .catch((error) => log.debug({ err: error, key }, 'early refresh failed'))
       .finally(() => this.refreshing.delete(full));
+  }
+
+  /** Whole-store failures count towards the breaker; one dead memcached node is the adapter's business. */
+  private storeFailed(error: StoreDownError): void {
+    if (!error.partial) this.d.breaker.failure();
   }
 
   /** Store unavailable: call the loader directly (the caller's single-flight still holds). */

@@ -52,17 +52,18 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
     breaker: new Breaker({ failureThreshold: 2, cooldownMs: 500, maxCooldownMs: 10_000 }, Date.now, (mode) =>
       log[mode === 'open' ? 'warn' : 'info']({ server: address, mode }, `memcached node ${mode === 'open' ? 'ejected' : mode}`)),
   }));
+  const partial = nodes.length > 1;
   const wrap = async <T>(key: string, op: () => Promise<T>): Promise<T> => {
     located = { key, index: ring.locate(key) };
     const node = nodes[located.index];
-    if (!node.breaker.admit()) throw new StoreDownError(`memcached ${node.address} (ejected)`);
+    if (!node.breaker.admit()) throw new StoreDownError(`memcached ${node.address} (ejected)`, undefined, { partial });
     try {
       const result = await op();
       node.breaker.success();
       return result;
     } catch (error) {
       node.breaker.failure();
-      throw new StoreDownError(`memcached ${node.address}`, error);
+      throw new StoreDownError(`memcached ${node.address}`, error, { partial });
     }
   };
   const checkSize = (key: string, value: Buffer) => {
