@@ -161,6 +161,9 @@ async function runWorker(): Promise<Gateway | undefined> {
     }
     if (message.t === 'health') gateway.applyHealth(message.backend, message.server, message.up);
     else if (message.t === 'server') {
+      const current = gateway.backends().get(message.backend)?.servers.get(message.server)?.pool;
+      const { state, weight } = message.change;
+      if (current && (state ?? current.admin) === current.admin && (weight ?? current.configuredWeight) === current.configuredWeight) return;
       try {
         gateway.setServer(message.backend, message.server, message.change);
       } catch {}
