@@ -12,7 +12,7 @@ import { gatewayConfigSchema, type BackendConfig, type GatewayConfig, type HttpF
 import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
 import { createHttpProxy, HttpFrontendRuntime } from './http/frontend-runtime.js';
 import { listenHttp, type HttpListener } from './http/listener.js';
-import { startAdmin, type AdminServer } from './admin/server.js';
+import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
 
@@ -35,6 +35,8 @@ export interface GatewayOptions {
   onServerChange?: (backend: string, server: string, change: { state?: AdminState; weight?: number }) => void;
   /** Called after a reload was applied here. */
   onReload?: (config: GatewayConfig) => void;
+  /** Extra pages on the admin port behind its token (ops/ mounts the queue view at /queues). */
+  adminMounts?: AdminMount[];
 }
 
 export interface Gateway {
@@ -239,6 +241,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       stats: statsSource ? () => statsSource(gateway.stats()) : () => gateway.stats(),
       setServer: (b, s, change) => gateway.setServer(b, s, change),
       reload: options.reloadSource ? async () => gateway.reload(await options.reloadSource!()) : undefined,
+      mounts: options.adminMounts,
     });
     log.info({ listen: config.admin.listen, port: admin.port }, `admin listening on ${config.admin.listen}`);
   }

@@ -20,6 +20,26 @@ export interface AdminTarget {
   setServer(backend: string, server: string, change: { state?: 'ready' | 'drain' | 'maint'; weight?: number }): void;
   /** Re-reads the config source and applies it; undefined in quick mode. */
   reload?: () => Promise<void>;
+  /** Extra pages behind the same token (e.g. the queue view at /queues, mounted by ops/). */
+  mounts?: AdminMount[];
+}
+
+/** A handler served under `prefix` on the admin port (after the bearer-token check). */
+export interface AdminMount {
+  prefix: string;
+  handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+/** A state-changing request sent by a page of another site (CSRF) rather than by the admin pages or a script. */
+export function isCrossSite(req: IncomingMessage): boolean {
+  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = req.headers.origin;
+  if (!origin || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 export interface AdminServer {
@@ -110,6 +130,11 @@ export async function startAdmin(
       const found = stats.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name)
         ?? stats.tcp?.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name);
       return json(res, 200, found ?? { ok: true });
+    }
+    for (const mount of gateway.mounts ?? []) {
+      if (path !== mount.prefix && !path.startsWith(`${mount.prefix}/`)) continue;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) return json(res, 403, { error: 'cross-site request refused' });
+      return mount.handler(req, res);
     }
     if (path === '/reload' && req.method === 'POST') {
       if (!gateway.reload) return json(res, 409, { error: 'no config source to reload from (quick mode)' });
