@@ -3,6 +3,7 @@
 // TCP frontends and the admin port; workers serve the HTTP frontends (sharing the listening
 // sockets) and take every health change, runtime-API change and reload from the primary, so
 // all workers agree on which servers are up.
+import type { AdminMount } from './admin/server.js';
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../sdk/log/logger.js';
 import type { GatewayConfig } from './config.js';
@@ -15,6 +16,8 @@ export interface GatewaySource {
   load(): GatewayConfig | Promise<GatewayConfig>;
   /** Whether load() can see changes (config file) or not (quick mode). */
   reloadable: boolean;
+  /** Extra pages on the admin port (the queue view), served by the single process or the primary. */
+  adminMounts?: AdminMount[];
 }
 
 type ToWorker =
@@ -54,7 +57,7 @@ export async function runGateway(source: GatewaySource): Promise<Gateway | undef
     await runPrimary(source, config);
     return undefined;
   }
-  const gateway = await startGateway(config, { reloadSource: source.reloadable ? () => source.load() : undefined });
+  const gateway = await startGateway(config, { reloadSource: source.reloadable ? () => source.load() : undefined, adminMounts: source.adminMounts });
   onSignals(async () => {
     if (!source.reloadable) return log.warn('SIGHUP ignored: quick mode has no config file to reload');
     await gateway.reload(await source.load());
@@ -74,6 +77,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
   // Checks, TCP and admin live here; the admin API's changes are mirrored to every worker.
   const gateway = await startGateway(config, {
     listenHttp: false,
+    adminMounts: source.adminMounts,
     onHealthChange: (backend, server, up) => broadcast({ t: 'health', backend, server, up }),
     reloadSource: source.reloadable ? () => source.load() : undefined,
     statsSource: async (own) => {

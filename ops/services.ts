@@ -7,6 +7,7 @@
 import { startGateway } from '../gateway/gateway.js';
 import { defaultDbPorts } from '../gateway/tcp/defaults.js';
 import type { TieredConfig } from './config/schema.js';
+import { queueViewMount } from './queue-view.js';
 import type { StackSummary } from './stack/stack.js';
 import type { RunningService, ServiceStarter } from './up.js';
 
@@ -20,11 +21,20 @@ export function defaultGatewayConfig(stack: StackSummary): unknown {
 }
 
 export const startGatewayService: ServiceStarter = async (config: TieredConfig, stack: StackSummary): Promise<RunningService> => {
-  const gateway = await startGateway(config.gateway ?? defaultGatewayConfig(stack));
+  // The admin port also shows the queues (BullMQ on the stack's Redis, or the queue: section's).
+  const redis = config.queue?.redis ?? stack.redis?.url;
+  const view = redis ? queueViewMount(redis, config.queue?.prefix) : undefined;
+  const gateway = await startGateway(config.gateway ?? defaultGatewayConfig(stack), { adminMounts: view ? [view.mount] : undefined });
   return {
     name: 'gateway',
-    describe: () => Object.entries(gateway.ports()).map(([name, port]) => `gateway ${name.padEnd(10)} 127.0.0.1:${port}`),
-    stop: () => gateway.stop(),
+    describe: () => [
+      ...Object.entries(gateway.ports()).map(([name, port]) => `gateway ${name.padEnd(10)} 127.0.0.1:${port}`),
+      ...(view && gateway.ports().admin ? [`queue view         http://127.0.0.1:${gateway.ports().admin}/queues`] : []),
+    ],
+    stop: async () => {
+      await gateway.stop();
+      await view?.close();
+    },
   };
 };
 

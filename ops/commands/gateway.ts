@@ -11,6 +11,7 @@ import { loadConfigFile } from '../config/load.js';
 import { startTelemetry } from '../telemetry.js';
 import type { TelemetryConfig } from '../telemetry-config.js';
 import { UsageError } from '../errors.js';
+import { queueViewMount } from '../queue-view.js';
 import { TieredError } from '../../sdk/errors.js';
 
 interface GatewayFlags {
@@ -78,6 +79,9 @@ export function registerGatewayCommand(program: Command): void {
         // The SDK runs in the single process or the cluster primary (OTEL_* variables or the
         // telemetry: section); workers' request counters reach /metrics through the primary.
         if (cluster.isPrimary) await startTelemetry(telemetryOf(source.file));
+        // With a queue: section, the admin port also serves the queue view at /queues.
+        const queue = source.file && cluster.isPrimary ? loadConfigFile(source.file).queue : undefined;
+        if (queue) source.adminMounts = [queueViewMount(queue.redis, queue.prefix).mount];
         await runGateway(source);
       } catch (error) {
         // A port in use, a missing certificate file: one clear line, no stack trace.
