@@ -58,7 +58,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const namespace = options.cache.namespace;
   const ownsPool = typeof options.db === 'string';
   const pool = typeof options.db === 'string' ? new pg.Pool({ connectionString: options.db, max: 2 }) : options.db;
-  const connectionString = typeof options.db === 'string' ? options.db : (options.db as any).options?.connectionString;
+  // The LISTEN connection uses the same settings as the pool (a connection string or its options).
+  const listenConfig: pg.ClientConfig = typeof options.db === 'string' ? { connectionString: options.db } : { ...(options.db as any).options };
   const purge = typeof options.purger === 'function' ? options.purger : options.purger ? httpPurger(options.purger) : undefined;
   const pollMs = parseDuration(options.pollInterval ?? '5s');
   const batchSize = options.batchSize ?? 100;
@@ -150,7 +151,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function listen(): Promise<void> {
     if (stopped) return;
-    const client = new pg.Client(connectionString ? { connectionString } : undefined);
+    const client = new pg.Client(listenConfig);
     client.on('notification', (message) => {
       if (message.payload === namespace) wake();
     });
