@@ -13,6 +13,10 @@ import type { GatewayConfig } from '../config.js';
 import type { GatewayStats } from './stats-model.js';
 import { metricsText } from './metrics-text.js';
 import { statsHtml } from './stats-html.js';
+import { StatsHistory } from './history.js';
+
+/** How often the dashboard's latency history is sampled. */
+export const HISTORY_SAMPLE_MS = 5_000;
 
 /** What the admin port reads and drives (a gateway, or a cluster primary in front of workers). */
 export interface AdminTarget {
@@ -94,6 +98,13 @@ export async function startAdmin(
   const listen = parseHostPort(config.listen)!;
   if (!isLoopback(listen.host) && !token) throw new AdminExposedError(config.listen);
 
+  // Latency over time for the dashboard's plots: a sample of the stats every few seconds.
+  const history = new StatsHistory();
+  const sample = async () => history.record(await gateway.stats());
+  const sampler = setInterval(() => void sample().catch(() => {}), HISTORY_SAMPLE_MS);
+  sampler.unref();
+  void sample().catch(() => {});
+
   const server = createServer({ requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
     void handle(req, res).catch((error: unknown) => {
       const status = error instanceof TieredError && error.code === 'TIERED_ERR_GATEWAY_UNKNOWN_SERVER' ? 404 : error instanceof TieredError ? 400 : 500;
@@ -111,7 +122,8 @@ export async function startAdmin(
       return json(res, 401, { error: 'missing or wrong bearer token' });
     }
     if (req.method === 'GET' && path === '/stats.json') return json(res, 200, await gateway.stats());
-    if (req.method === 'GET' && (path === '/stats' || path === '/')) return send(res, 200, statsHtml(await gateway.stats()), 'text/html; charset=utf-8');
+    if (req.method === 'GET' && (path === '/stats' || path === '/')) return send(res, 200, statsHtml(await gateway.stats(), history.series()), 'text/html; charset=utf-8');
+    if (req.method === 'GET' && path === '/stats/history.json') return json(res, 200, history.series());
     if (req.method === 'GET' && path === '/metrics') return send(res, 200, metricsText(await gateway.stats()), 'text/plain; version=0.0.4; charset=utf-8');
     const serverPath = /^\/backends\/([^/]+)\/servers\/([^/]+)$/.exec(path);
     if (serverPath && (req.method === 'PUT' || req.method === 'POST')) {
@@ -152,6 +164,7 @@ export async function startAdmin(
   return {
     port: typeof address === 'object' && address ? address.port : listen.port,
     close: () => new Promise<void>((resolve) => {
+      clearInterval(sampler);
       server.close(() => resolve());
       server.closeAllConnections();
     }),

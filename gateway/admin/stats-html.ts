@@ -1,11 +1,16 @@
 // /stats: an HTML table per frontend and backend, in the spirit of HAProxy's stats page.
 import type { GatewayStats } from './stats-model.js';
+import type { LatencySeries } from './history.js';
+import { latencyChartSvg } from './latency-chart.js';
 
 const esc = (v: unknown) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const color = (state: string) => (state.startsWith('UP') ? '#c0ffc0' : state === 'DRAIN' ? '#b0d0ff' : state === 'MAINT' ? '#d0d0d0' : '#ffa0a0');
 
-export function statsHtml(s: GatewayStats): string {
+export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): string {
   const rows: string[] = [];
+  if (history.length) {
+    rows.push(`<h2>latency over time <small>p50/p99 over the last 1–2 min, sampled every 5 s; <a href="stats/history.json">history.json</a></small></h2>\n<div class="charts">${history.map((h) => latencyChartSvg(h)).join('\n')}</div>`);
+  }
   for (const f of s.frontends) {
     rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}</small></h2>
 <table><tr><th>conns</th><th>requests</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
@@ -24,7 +29,7 @@ ${servers}</table>`);
 ${servers}</table>`);
   }
   return `<!doctype html><html><head><meta charset="utf-8"><title>Tiered gateway stats</title><meta http-equiv="refresh" content="5">
-<style>body{font:13px sans-serif;margin:1em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px;text-align:right}th{background:#eee}td:first-child{text-align:left}h2{font-size:15px;margin:.8em 0 .3em}small{font-weight:normal;color:#555}</style>
+<style>body{font:13px sans-serif;margin:1em}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px;text-align:right}th{background:#eee}td:first-child{text-align:left}h2{font-size:15px;margin:.8em 0 .3em}.charts{display:flex;flex-wrap:wrap;gap:8px}.charts svg{border:1px solid #ddd;background:#fff}small{font-weight:normal;color:#555}</style>
 </head><body><h1>Tiered gateway</h1><p>pid ${s.pid}, up ${s.uptime}s, ${esc(s.time)} · <a href="stats.json">stats.json</a> · <a href="metrics">metrics</a></p>
 ${rows.join('\n')}
 </body></html>`;
