@@ -224,3 +224,41 @@ test('XFetch also fires on L1 hits, so an L1-hot key is refreshed before it expi
   assert.equal(n, 2, 'refreshed in the background');
   assert.equal(await cache.getOrLoad('x', loader), 2, 'L1 holds the new value');
 });
+
+test('read-your-writes: a caller arriving after invalidate() does not join a load that read old data', async () => {
+  const cache = memory();
+  let row = 'old';
+  let readDone: () => void = () => {};
+  const hasRead = new Promise<void>((resolve) => (readDone = resolve));
+  const early = cache.getOrLoad('k', async () => {
+    const read = row;
+    readDone();
+    await sleep(80);
+    return read;
+  });
+  await hasRead;
+  row = 'new';
+  await cache.invalidate('k');
+  assert.equal(await cache.getOrLoad('k', async () => row), 'new');
+  assert.equal(await early, 'old');
+  assert.equal(await cache.getOrLoad('k', async () => 'unused'), 'new');
+});
+
+test('read-your-writes with tags: after invalidateTags() a new caller gets fresh data', async () => {
+  const cache = memory();
+  let row = 'old';
+  let readDone: () => void = () => {};
+  const hasRead = new Promise<void>((resolve) => (readDone = resolve));
+  const early = cache.getOrLoad('k', async () => {
+    const read = row;
+    readDone();
+    await sleep(80);
+    return read;
+  }, { tags: ['t'] });
+  await hasRead;
+  row = 'new';
+  await cache.invalidateTags('t');
+  assert.equal(await cache.getOrLoad('k', async () => row, { tags: ['t'] }), 'new');
+  assert.equal(await early, 'old');
+  assert.equal(await cache.getOrLoad('k', async () => row, { tags: ['t'] }), 'new');
+});

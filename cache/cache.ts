@@ -75,8 +75,8 @@ export class Cache {
     if (options.bus) {
       this.bus = createBus(options.bus.redis, this.namespace, {
         onMessage: (message) => {
-          if (message.keys) this.l1?.deleteKeys(message.keys);
-          if (message.tags) this.l1?.bumpTags(message.tags);
+          if (message.keys) this.forgetKeys(message.keys);
+          if (message.tags) this.forgetTags(message.tags);
         },
         onGap: () => this.l1?.clear(),
       });
@@ -119,7 +119,10 @@ export class Cache {
     }
     let flight = this.flights.get(full) as Promise<T | undefined> | undefined;
     if (!flight) {
-      flight = this.engine.resolve(key, loader, resolveLoad(this.defaults, options)).finally(() => this.flights.delete(full));
+      const started: Promise<T | undefined> = this.engine.resolve(key, loader, resolveLoad(this.defaults, options)).finally(() => {
+        if (this.flights.get(full) === started) this.flights.delete(full);
+      });
+      flight = started;
       this.flights.set(full, flight);
     }
     return flight;
@@ -138,7 +141,7 @@ export class Cache {
     const list = typeof keys === 'string' ? [keys] : [...keys];
     if (list.length === 0) return;
     const fulls = list.map((k) => this.keys.entry(k));
-    this.l1?.deleteKeys(fulls);
+    this.forgetKeys(fulls);
     const results = await Promise.allSettled(list.map(async (key, i) => {
       await this.store.delete(this.keys.lease(key));
       await this.store.delete(fulls[i]);
@@ -154,7 +157,7 @@ export class Cache {
     const list = typeof tags === 'string' ? [tags] : [...tags];
     if (list.length === 0) return;
     const versions = await bumpTags(this.store, this.keys, list, this.random);
-    this.l1?.bumpTags(versions);
+    this.forgetTags(versions);
     await this.publish({ tags: versions });
     this.metrics.invalidation('tag', list.length);
   }
@@ -177,6 +180,21 @@ export class Cache {
   async close(): Promise<void> {
     await this.bus?.close();
     if (this.ownsStore) await this.store.close();
+  }
+
+  /**
+   * Drops local copies of invalidated keys: L1 entries, and in-flight loads (callers arriving
+   * after an invalidation start a new load instead of joining one that may have read old data).
+   */
+  private forgetKeys(fulls: readonly string[]): void {
+    this.l1?.deleteKeys(fulls);
+    for (const full of fulls) this.flights.delete(full);
+  }
+
+  /** Tag bumps: which flights carry the tag is not tracked, so every in-flight load is forgotten. */
+  private forgetTags(versions: Record<string, string>): void {
+    this.l1?.bumpTags(versions);
+    this.flights.clear();
   }
 
   private async publish(message: { keys?: string[]; tags?: Record<string, string> }): Promise<void> {

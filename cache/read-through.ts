@@ -99,7 +99,7 @@ export class ReadThrough {
           return stale.value;
         }
         const started = d.clock();
-        const waited = await this.waitForHolder<T>(key, full, leaseKey, deadline);
+        const waited = await this.waitForHolder<T>(key, full, leaseKey, o.tags, deadline);
         if (waited.kind === 'filled') {
           d.metrics.leaseWait('filled', d.clock() - started);
           d.l1?.set(full, waited.entry, d.clock(), epoch);
@@ -123,16 +123,20 @@ export class ReadThrough {
     }
   }
 
-  private async waitForHolder<T>(key: string, full: string, leaseKey: string, deadline: number):
+  /** Polls the value, the lease and the call's tag versions until the holder filled (with current tags) or left. */
+  private async waitForHolder<T>(key: string, full: string, leaseKey: string, tags: readonly string[], deadline: number):
   Promise<{ kind: 'filled'; entry: Entry<T> } | { kind: 'gone' } | { kind: 'timeout' }> {
     const { d } = this;
+    const tagKeys = tags.map((t) => d.keys.tag(t));
     for (let i = 0; Date.now() < deadline; i++) {
       await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)], Math.max(1, deadline - Date.now())));
-      const [raw, lease] = await d.store.getMulti([full, leaseKey]);
+      const [raw, lease, ...tagRaw] = await d.store.getMulti([full, leaseKey, ...tagKeys]);
       if (raw) {
         try {
           const entry = decodeEntry<T>(key, raw, d.serializer);
-          if (classify(entry, d.clock()) === 'fresh') return { kind: 'filled', entry };
+          const current = tagVersionsFrom(tags, tagRaw);
+          const tagsOk = tags.every((t) => entry.tags[t] === undefined || entry.tags[t] === current[t]);
+          if (tagsOk && classify(entry, d.clock()) === 'fresh') return { kind: 'filled', entry };
         } catch {}
       }
       if (!lease) return { kind: 'gone' };
