@@ -8,6 +8,7 @@ import { startGateway } from '../gateway/gateway.js';
 import { defaultDbPorts } from '../gateway/tcp/defaults.js';
 import type { TieredConfig } from './config/schema.js';
 import { queueViewMount } from './queue-view.js';
+import { startCacheRelay } from './cache-relay.js';
 import type { StackSummary } from './stack/stack.js';
 import type { RunningService, ServiceStarter } from './up.js';
 
@@ -38,4 +39,11 @@ export const startGatewayService: ServiceStarter = async (config: TieredConfig, 
   };
 };
 
-export const upServices: ServiceStarter[] = [startGatewayService];
+/** The outbox relay, when tiered.yaml has cache.outbox. */
+export const startCacheRelayService: ServiceStarter = async (config: TieredConfig): Promise<RunningService | undefined> => {
+  if (!config.cache?.outbox) return undefined;
+  const relay = await startCacheRelay(config.cache);
+  return { name: 'cache relay', describe: () => ['cache outbox relay running'], stop: () => relay.stop() };
+};
+
+export const upServices: ServiceStarter[] = [startGatewayService, startCacheRelayService];

@@ -7,6 +7,7 @@ import { registerBenchCommand } from './bench.js';
 import { registerStackCommand } from './stack.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerUpCommand } from './up.js';
+import { registerCacheCommand } from './cache.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerJobsCommand } from './jobs.js';
@@ -21,6 +22,7 @@ const registrars: Registrar[] = [
   registerStackCommand,
   registerDoctorCommand,
   registerUpCommand,
+  registerCacheCommand,
   registerWorkerCommand,
   registerJobsCommand,
   registerCronCommand,

@@ -1,0 +1,25 @@
+// `tiered cache relay`: run the durable-invalidation outbox relay of the `cache:` section.
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load.js';
+import { startCacheRelay } from '../cache-relay.js';
+
+export function registerCacheCommand(program: Command): void {
+  const cache = program.command('cache').description('the cache tier');
+  cache
+    .command('relay')
+    .description('apply committed invalidations from the PostgreSQL outbox (cache.outbox in tiered.yaml) until stopped')
+    .option('-c, --config <file>', 'config file', 'tiered.yaml')
+    .action(async (opts: { config: string }) => {
+      const relay = await startCacheRelay(loadConfigFile(opts.config).cache);
+      process.stderr.write(`outbox relay running (${await relay.pending()} pending); Ctrl-C stops it\n`);
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => {}, 1 << 30);
+        const stop = () => {
+          clearInterval(keepAlive);
+          relay.stop().then(resolve, resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
