@@ -17,6 +17,14 @@ import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 
 const MARK = Symbol('tiered.bytes');
 
+/**
+ * The "body" of a request without one: http-proxy-3 pipes `options.buffer || req` into the
+ * upstream request; piping an already-ended IncomingMessage costs a resume, a read and several
+ * ticks per request, so a bodiless request just ends the upstream request (its headers go out
+ * as soon as the socket is assigned). The client request is still drained by the server.
+ */
+const NO_BODY = { pipe(destination: { end(): void }): void { destination.end(); } };
+
 export interface Attempt {
   server: ServerRuntime;
   startedAt: number;
@@ -123,7 +131,8 @@ export class Exchange {
     const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
     const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt };
-    if (this.hasBody && !this.bodyStarted) options.buffer = attempt.body = new PassThrough();
+    if (!this.hasBody) options.buffer = NO_BODY;
+    else if (!this.bodyStarted) options.buffer = attempt.body = new PassThrough();
     this.frontend.proxy.web(this.req, this.res, options as never, (error: Error) => this.onAttemptError(attempt, error));
   }
 
