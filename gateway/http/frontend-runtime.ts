@@ -50,6 +50,7 @@ export class HttpFrontendRuntime {
   draining = false;
   /** Client connections open right now. */
   connections = 0;
+  private readonly attributes = new Map<string, Map<number, MetricAttributes>>();
 
   constructor(
     readonly config: HttpFrontendConfig,
@@ -73,35 +74,44 @@ export class HttpFrontendRuntime {
     exchange.run();
   }
 
+  private metricAttributes(backend: string, status: number): MetricAttributes {
+    let byStatus = this.attributes.get(backend);
+    if (!byStatus) this.attributes.set(backend, byStatus = new Map());
+    let attributes = byStatus.get(status);
+    if (!attributes) {
+      attributes = Object.freeze({ 'tiered.frontend': this.name, 'tiered.backend': backend, 'http.response.status_code': status });
+      byStatus.set(status, attributes);
+    }
+    return attributes;
+  }
+
   /** The exchange is over: counters, histogram, metrics, access log line. */
   record(x: Exchange, finished: boolean): void {
     const total = performance.now() - x.start;
+    const now = Date.now();
     const stats = this.stats;
     const server = x.attempt?.server;
     const { bytesIn, bytesOut } = x.socketBytes();
-    stats.status(x.status);
-    stats.time(total);
+    const status = x.status;
+    stats.status(status);
+    stats.time(total, now);
     stats.bytesIn += bytesIn;
     stats.bytesOut += bytesOut;
     if (!finished) stats.errors.aborted++;
     const backend = x.backend;
-    if (backend && x.status) {
-      backend.stats.status(x.status);
-      backend.stats.time(total);
+    if (backend && status) {
+      backend.stats.status(status);
+      backend.stats.time(total, now);
       backend.stats.bytesIn += bytesIn;
       backend.stats.bytesOut += bytesOut;
     }
-    if (server && x.status && x.termination === '--') {
-      server.stats.status(x.status);
-      server.stats.time(total);
+    if (server && status && x.termination === '--') {
+      server.stats.status(status);
+      server.stats.time(total, now);
       server.stats.bytesIn += bytesIn;
       server.stats.bytesOut += bytesOut;
     }
-    requestDuration().record(total / 1000, {
-      'tiered.frontend': this.name,
-      'tiered.backend': backend?.name ?? '',
-      'http.response.status_code': x.status,
-    });
+    requestDuration().record(total / 1000, this.metricAttributes(backend?.name ?? '', status));
     if (this.accessLog) {
       this.accessLog.info({
         frontend: this.name,
@@ -124,6 +134,9 @@ export class HttpFrontendRuntime {
     }
   }
 }
+
+/** OpenTelemetry attributes of one frontend/backend/status combination, built once (not per request). */
+type MetricAttributes = { 'tiered.frontend': string; 'tiered.backend': string; 'http.response.status_code': number };
 
 function round(ms: number): number {
   return ms < 0 ? -1 : Math.round(ms * 1000) / 1000;
