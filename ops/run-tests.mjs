@@ -49,4 +49,12 @@ const child = spawn(process.execPath, [
   '--test-reporter=spec',
   ...files,
 ], { cwd: root, stdio: 'inherit', env: { ...process.env, TIERED_LOG_LEVEL: process.env.TIERED_LOG_LEVEL ?? 'silent' } });
+// A watchdog: a test file that never exits must fail the run, not hang CI.
+const limitMs = Number(process.env.TIERED_TEST_LIMIT_MS ?? 20 * 60_000);
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: still running after ${limitMs / 60_000} min: stopping the test run`);
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+}, limitMs);
+watchdog.unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

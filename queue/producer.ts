@@ -121,9 +121,11 @@ export class Producer {
     const parts = parseJobRef(ref);
     if (!parts) return undefined;
     return this.guarded(`status of ${ref}`, async () => {
-      const found = await this.queue(parts.name).getJob(parts.id);
+      let found = await this.queue(parts.name).getJob(parts.id);
       if (!found) return undefined;
       const status = publicStatus(await found.getState());
+      // The job may have finished between the two reads: its result is in the hash by now.
+      if ((status === 'completed' || status === 'failed') && !found.finishedOn) found = (await this.queue(parts.name).getJob(parts.id)) ?? found;
       return status ? jobView(found, status) : undefined;
     });
   }
