@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
 import {
-  postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
+  checkBackendReferences, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
 } from './tcp/config.js';
 
 export const BALANCE_ALGORITHMS = ['p2c-ewma', 'roundrobin', 'leastconn', 'random', 'hash', 'first'] as const;
@@ -156,14 +156,7 @@ export const gatewayConfigSchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['backends', i, 'hash', 'name'], message: `expected the ${b.hash.on} name to hash on, got nothing` });
     }
   });
-  value.frontends.forEach((f, i) => {
-    if (!names.has(f.backend)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'backend'], message: `expected the name of a backend, got "${f.backend}"` });
-  });
-  value.backends.forEach((b, i) => {
-    if (b.fallback !== undefined && (!names.has(b.fallback) || b.fallback === b.name)) {
-      ctx.addIssue({ code: 'custom', path: ['backends', i, 'fallback'], message: `expected the name of another backend, got "${b.fallback}"` });
-    }
-  });
+  checkBackendReferences(value, ctx);
 });
 
 export type GatewayInput = z.input<typeof gatewayConfigSchema>;

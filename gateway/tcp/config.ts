@@ -90,7 +90,13 @@ export const tcpFrontendSchema = z.strictObject({
 export const tcpGatewaySchema = z.strictObject({
   frontends: z.array(tcpFrontendSchema),
   backends: z.array(tcpBackendSchema),
-}).superRefine((value, ctx) => {
+}).superRefine((value, ctx) => checkBackendReferences(value, ctx));
+
+/** Every frontend's backend and every fallback must name a configured backend (shared by gateway/config.ts). */
+export function checkBackendReferences(
+  value: { frontends: readonly { backend: string }[]; backends: readonly { name: string; fallback?: string }[] },
+  ctx: z.RefinementCtx,
+): void {
   const names = new Set(value.backends.map((b) => b.name));
   value.frontends.forEach((f, i) => {
     if (!names.has(f.backend)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'backend'], message: `expected the name of a backend, got "${f.backend}"` });
@@ -100,7 +106,7 @@ export const tcpGatewaySchema = z.strictObject({
       ctx.addIssue({ code: 'custom', path: ['backends', i, 'fallback'], message: `expected the name of another backend, got "${b.fallback}"` });
     }
   });
-});
+}
 
 export type TcpGatewayInput = z.input<typeof tcpGatewaySchema>;
 export type TcpGatewayConfig = z.output<typeof tcpGatewaySchema>;
