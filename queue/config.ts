@@ -5,7 +5,7 @@
 //     prefix: tiered
 //     jobs: [./app/jobs.ts]          # modules exporting defineJob()/defineSchedule() values
 //     enqueueTimeout: 2s             # producers fail fast after this when Redis does not answer
-//     worker: { concurrency: 4, shutdownGrace: 30s, lockDuration: 30s, stalledInterval: 30s, maxStalledCount: 1 }
+//     worker: { concurrency: 4, shutdownGrace: 30s, lockDuration: 30s, stalledInterval: 30s, maxStalledCount: 1, metrics: true }
 //     deadLetters: { count: 10000, age: 30d }
 //     completed: { count: 1000, age: 1d }
 import { z } from 'zod';
@@ -22,6 +22,8 @@ export const workerConfigSchema = z.strictObject({
   lockDuration: duration().default(30_000),
   stalledInterval: duration().default(30_000),
   maxStalledCount: z.number().int().nonnegative().default(1),
+  /** BullMQ per-minute completed/failed counts, shown as rates in the queue view. */
+  metrics: z.boolean().default(true),
 });
 
 export const queueConfigSchema = z.strictObject({
@@ -29,7 +31,7 @@ export const queueConfigSchema = z.strictObject({
   prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . or -').default('tiered'),
   jobs: z.array(z.string()).default([]),
   enqueueTimeout: duration().default(2_000),
-  worker: workerConfigSchema.default({ concurrency: 1, shutdownGrace: 30_000, lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 1 }),
+  worker: workerConfigSchema.default({ concurrency: 1, shutdownGrace: 30_000, lockDuration: 30_000, stalledInterval: 30_000, maxStalledCount: 1, metrics: true }),
   deadLetters: retention.default({ count: 10_000, age: 30 * 86_400_000 }),
   completed: retention.default({ count: 1_000, age: 86_400_000 }),
 });

@@ -93,6 +93,7 @@ export function registerWorkerCommand(program: Command): void {
           lockDuration: settings.worker.lockDuration,
           stalledInterval: settings.worker.stalledInterval,
           maxStalledCount: settings.worker.maxStalledCount,
+          metrics: settings.worker.metrics,
           completed: settings.completed,
           deadLetters: settings.deadLetters,
         });

@@ -28,6 +28,11 @@ export interface WorkerGroupOptions {
   deadLetters?: Retention;
   /** Skip the noeviction check (tests of the check itself). */
   skipRedisCheck?: boolean;
+  /**
+   * BullMQ's per-minute completed/failed counts (the queue view's rates). On by default; they cost
+   * a little Redis work per job (measurable only for no-op jobs at concurrency 1).
+   */
+  metrics?: boolean;
 }
 
 export interface CloseReport {
@@ -75,7 +80,7 @@ export class WorkerGroup {
       maxStalledCount: options.maxStalledCount ?? 1,
       removeOnComplete: keepJobs(options.completed ?? { count: 1_000, age: 86_400_000 }),
       removeOnFail: keepJobs(options.deadLetters ?? { count: 10_000, age: 30 * 86_400_000 }),
-      metrics: { maxDataPoints: 24 * 60 }, // per-minute completed/failed counts for the queue view
+      ...(options.metrics === false ? {} : { metrics: { maxDataPoints: 24 * 60 } }), // per-minute counts for the queue view
     });
     worker.on('completed', () => queueMetrics().completed.add(1, { job: def.name }));
     worker.on('failed', (job: Job | undefined, error: Error) => {
