@@ -4,19 +4,10 @@
 import { z } from 'zod';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
 import {
-  checkBackendReferences, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
+  checkBackendReferences, checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
 } from './tcp/config.js';
 
 export const BALANCE_ALGORITHMS = ['p2c-ewma', 'roundrobin', 'leastconn', 'random', 'hash', 'first'] as const;
-
-const checkTimers = {
-  interval: duration().default(2000),
-  fastInterval: duration().optional(),
-  downInterval: duration().optional(),
-  timeout: duration().default(2000),
-  rise: z.number().int().min(1).default(2),
-  fall: z.number().int().min(1).default(3),
-};
 
 /** `200-399` or `200`: the status range an HTTP check expects. */
 const statusRange = () =>

@@ -14,7 +14,8 @@ export const tcpFrontendFields = {
   proxyProtocol: z.enum(['none', 'v2']).default('none'),
 };
 
-const checkTimers = {
+/** Check timing shared by every check type (HAProxy's inter/fastinter/downinter, rise, fall). */
+export const checkTimers = {
   interval: duration().default(2000),
   /** Interval while a server is going up or down (between the first and the last needed result). */
   fastInterval: duration().optional(),
