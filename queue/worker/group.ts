@@ -29,8 +29,8 @@ export interface WorkerGroupOptions {
   /** Skip the noeviction check (tests of the check itself). */
   skipRedisCheck?: boolean;
   /**
-   * BullMQ's per-minute completed/failed counts (the queue view's rates). On by default; they cost
-   * a little Redis work per job (measurable only for no-op jobs at concurrency 1).
+   * BullMQ's per-minute completed/failed counts (the queue view's rates). On by default; they add a
+   * little Redis work per job (not measurable in the queue benchmark: 0.91× vs 0.89× raw BullMQ).
    */
   metrics?: boolean;
 }
