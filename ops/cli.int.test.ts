@@ -73,3 +73,21 @@ test('stack up --ephemeral prints JSON with the ports; stack down --dir leaves n
   const pids = [summary.redis.pid, ...summary.memcached.map((m: { pid: number }) => m.pid), summary.postgres.primary.pid, summary.postgres.replica.pid];
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} left running`);
 });
+
+test('a gateway whose port is taken ends with one line and exit 1 (no stack trace, no hang)', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const result = spawnSync(process.execPath, ['bin/tiered.js', 'gateway', '--listen', `127.0.0.1:${port}`, '--backend', 'http://127.0.0.1:1', '--no-access-log'], {
+      cwd: root, encoding: 'utf8', timeout: 30_000, env: { ...process.env, TIERED_FROM_SOURCE: '1' },
+    });
+    assert.equal(result.signal, null, 'ended by itself');
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /^tiered: .*127\.0\.0\.1:\d+.*\[TIERED_ERR_[A-Z_]+\]$/m);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    blocker.close();
+  }
+});

@@ -10,7 +10,11 @@ const program = buildProgram();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
+  const code = exitCodeFor(error);
+  process.exitCode = code;
+  // A command that failed half-way may have left servers or timers open (a gateway whose admin
+  // port was taken after its frontends opened): it must still end, once stderr is written.
+  if (code !== 0) setTimeout(() => process.exit(code), 500).unref();
 }
 
 function exitCodeFor(error: unknown): number {

@@ -1,17 +1,10 @@
 // Stats of a cluster: the primary's view (health, checks, admin state, TCP) with the counters of
 // every worker added up. Percentiles cannot be added: the worst worker's p50/p99 is shown.
-import type { StatsSnapshot } from '../backend/stats.js';
+import { addCounters, type StatsSnapshot } from '../backend/stats.js';
 import type { GatewayStats } from './stats-model.js';
 
 function add(into: StatsSnapshot & { inFlight?: number; connections?: number; queued?: number }, from: StatsSnapshot & { inFlight?: number; connections?: number; queued?: number }): void {
-  into.requests += from.requests;
-  for (const k of Object.keys(into.responses) as (keyof StatsSnapshot['responses'])[]) into.responses[k] += from.responses[k];
-  for (const k of Object.keys(into.errors) as (keyof StatsSnapshot['errors'])[]) into.errors[k] += from.errors[k];
-  into.retries += from.retries;
-  into.redispatches += from.redispatches;
-  into.queueTimeouts += from.queueTimeouts;
-  into.bytesIn += from.bytesIn;
-  into.bytesOut += from.bytesOut;
+  addCounters(into, from);
   into.p50 = Math.max(into.p50, from.p50);
   into.p99 = Math.max(into.p99, from.p99);
   into.max = Math.max(into.max, from.max);

@@ -17,6 +17,20 @@ export interface StatsSnapshot {
   max: number;
 }
 
+type Counters = Pick<StatsSnapshot, 'requests' | 'responses' | 'errors' | 'retries' | 'redispatches' | 'queueTimeouts' | 'bytesIn' | 'bytesOut'>;
+
+/** Adds every counter of `from` into `into` (reload carry-over, cluster totals). */
+export function addCounters(into: Counters, from: Counters): void {
+  into.requests += from.requests;
+  for (const k of Object.keys(into.responses) as (keyof Counters['responses'])[]) into.responses[k] += from.responses[k];
+  for (const k of Object.keys(into.errors) as (keyof Counters['errors'])[]) into.errors[k] += from.errors[k];
+  into.retries += from.retries;
+  into.redispatches += from.redispatches;
+  into.queueTimeouts += from.queueTimeouts;
+  into.bytesIn += from.bytesIn;
+  into.bytesOut += from.bytesOut;
+}
+
 export class Stats {
   requests = 0;
   readonly responses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 };
@@ -56,14 +70,7 @@ export class Stats {
 
   /** Carries the counters of a replaced runtime over (reload). */
   merge(other: Stats): void {
-    this.requests += other.requests;
-    for (const k of Object.keys(this.responses) as (keyof Stats['responses'])[]) this.responses[k] += other.responses[k];
-    for (const k of Object.keys(this.errors) as (keyof Stats['errors'])[]) this.errors[k] += other.errors[k];
-    this.retries += other.retries;
-    this.redispatches += other.redispatches;
-    this.queueTimeouts += other.queueTimeouts;
-    this.bytesIn += other.bytesIn;
-    this.bytesOut += other.bytesOut;
+    addCounters(this, other);
     this.histogram.add(other.histogram);
     this.previous.add(other.previous);
   }

@@ -12,7 +12,6 @@ import { startTelemetry } from '../telemetry.js';
 import type { TelemetryConfig } from '../telemetry-config.js';
 import { UsageError } from '../errors.js';
 import { queueViewMount } from '../queue-view.js';
-import { TieredError } from '../../sdk/errors.js';
 
 interface GatewayFlags {
   config?: string;
@@ -74,23 +73,15 @@ export function registerGatewayCommand(program: Command): void {
     .option('--workers <n>', 'worker processes (node:cluster); health state is shared')
     .option('--no-access-log', 'do not write the JSON access log')
     .action(async (flags: GatewayFlags) => {
-      try {
-        const source = gatewaySource(flags);
-        // The SDK runs in the single process or the cluster primary (OTEL_* variables or the
-        // telemetry: section); workers' request counters reach /metrics through the primary.
-        if (cluster.isPrimary) await startTelemetry(telemetryOf(source.file));
-        // With a queue: section, the admin port also serves the queue view at /queues.
-        const queue = source.file && cluster.isPrimary ? loadConfigFile(source.file).queue : undefined;
-        if (queue) source.adminMounts = [queueViewMount(queue.redis, queue.prefix).mount];
-        await runGateway(source);
-      } catch (error) {
-        // A port in use, a missing certificate file: one clear line, no stack trace.
-        if (error instanceof TieredError && !(error instanceof UsageError) && error.code !== 'TIERED_ERR_CONFIG') {
-          process.stderr.write(`tiered: ${error.message}\n`);
-          process.exit(1);
-        }
-        throw error;
-      }
+      // Failures (a port in use, a missing certificate file) end in ops/cli.ts: one line, exit 1.
+      const source = gatewaySource(flags);
+      // The SDK runs in the single process or the cluster primary (OTEL_* variables or the
+      // telemetry: section); workers' request counters reach /metrics through the primary.
+      if (cluster.isPrimary) await startTelemetry(telemetryOf(source.file));
+      // With a queue: section, the admin port also serves the queue view at /queues.
+      const queue = source.file && cluster.isPrimary ? loadConfigFile(source.file).queue : undefined;
+      if (queue) source.adminMounts = [queueViewMount(queue.redis, queue.prefix).mount];
+      await runGateway(source);
       await new Promise<void>(() => {}); // runs until a signal stops the process
     });
 }

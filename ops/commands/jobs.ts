@@ -5,20 +5,14 @@ import { parseDuration } from '../../sdk/config/units.js';
 import { discoverQueues, listFailed, purgeFinished, queueStats, retryAllFailed, retryFailed } from '../../queue/admin.js';
 import { Producer } from '../../queue/producer.js';
 import { UsageError } from '../errors.js';
-import { QueueError } from '../../queue/errors.js';
 import { addQueueFlags, queueSettings, type QueueFlags } from './worker.js';
 
 async function withProducer<T>(flags: QueueFlags, fn: (producer: Producer) => Promise<T>): Promise<T | undefined> {
   const settings = queueSettings(flags);
   const producer = new Producer({ redis: settings.redis, prefix: settings.prefix, enqueueTimeout: settings.enqueueTimeout });
   try {
+    // Redis down or misconfigured (a QueueError) ends in ops/cli.ts: one line, exit 1.
     return await fn(producer);
-  } catch (error) {
-    if (!(error instanceof QueueError)) throw error;
-    // Redis down or misconfigured: one line, exit 1 (not a usage error, no stack trace).
-    process.stderr.write(`tiered: ${error.message} [${error.code}]\n`);
-    process.exitCode = 1;
-    return undefined;
   } finally {
     await producer.close();
   }
