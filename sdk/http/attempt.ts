@@ -1,5 +1,11 @@
 // One attempt of a request on one host: send through that host's keep-alive pool, classify the
 // result the way retries and the outlier detector need it. Never throws.
+//
+// Hot path: an Attempt is its own abort handle. undici accepts an EventEmitter-shaped `signal`
+// (on / once / removeListener), so one small object replaces an AbortController + AbortSignal
+// (an EventTarget) per attempt, and the callback form of `request()` with the attempt as
+// `opaque` lets one module-level function take every answer: no promise, no closure per attempt.
+import type { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { Outcome, PoolServer } from '../balance/server-pool.js';
 
@@ -29,22 +35,85 @@ export function classifyError(error: unknown): Outcome {
   return 'reset';
 }
 
-export async function sendAttempt(
-  dispatcher: Dispatcher, server: PoolServer, startedAt: number, request: AttemptRequest, signal: AbortSignal, timeout: number,
-): Promise<AttemptResult> {
-  try {
-    const data = await dispatcher.request({
-      origin: server.id,
+/** Who hears about a finished attempt (the request it belongs to). */
+export interface AttemptOwner {
+  attemptDone(attempt: Attempt): void;
+}
+
+export class Attempt {
+  /** Set when the attempt finished (answer or error); `result` is then valid. */
+  done = false;
+  result: AttemptResult | undefined;
+  /** The abort-signal face undici sees. */
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | undefined;
+
+  constructor(
+    readonly owner: AttemptOwner,
+    readonly server: PoolServer,
+    readonly startedAt: number,
+    readonly hedge: boolean,
+    readonly retry: boolean,
+  ) {}
+
+  /** Send on `dispatcher`; the owner's attemptDone() runs once, asynchronously. */
+  send(dispatcher: Dispatcher, request: AttemptRequest, timeout: number): void {
+    const t = Math.max(1, timeout);
+    dispatcher.request({
+      origin: this.server.id,
       method: request.method as Dispatcher.HttpMethod,
       path: request.path,
       headers: request.headers,
       body: request.body,
-      signal,
-      headersTimeout: Math.max(1, timeout),
-      bodyTimeout: Math.max(1, timeout),
+      signal: this as unknown as EventEmitter,
+      opaque: this,
+      headersTimeout: t,
+      bodyTimeout: t,
+    }, onAnswer);
+  }
+
+  /** Cancel: an attempt in flight ends as 'cancelled'; a body already received is destroyed. */
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    listener?.();
+  }
+
+  // EventEmitter subset used by undici for `signal`.
+  on(_event: 'abort', listener: () => void): this {
+    this.listener = listener;
+    return this;
+  }
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+  removeListener(_event: 'abort', listener: () => void): this {
+    if (this.listener === listener) this.listener = undefined;
+    return this;
+  }
+
+  finish(result: AttemptResult): void {
+    if (this.done) return;
+    this.done = true;
+    this.result = result;
+    this.owner.attemptDone(this);
+  }
+}
+
+function onAnswer(error: Error | null, data: Dispatcher.ResponseData<unknown>): void {
+  const attempt = data.opaque as Attempt;
+  if (error) {
+    attempt.finish({
+      kind: 'error', server: attempt.server, startedAt: attempt.startedAt, error,
+      outcome: attempt.aborted ? 'cancelled' : classifyError(error),
     });
-    return { kind: 'response', server, startedAt, data, outcome: data.statusCode >= 500 ? 'server-error' : 'success' };
-  } catch (error) {
-    return { kind: 'error', server, startedAt, error, outcome: signal.aborted ? 'cancelled' : classifyError(error) };
+  } else {
+    attempt.finish({
+      kind: 'response', server: attempt.server, startedAt: attempt.startedAt, data: data as Dispatcher.ResponseData,
+      outcome: data.statusCode >= 500 ? 'server-error' : 'success',
+    });
   }
 }

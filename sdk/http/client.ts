@@ -2,7 +2,7 @@
 // host; the shared ServerPool picks the host (p2c-ewma by default), passive outlier detection
 // and optional active checks keep it away from downed hosts, retries and hedges go through
 // dispatch.ts. Start-up order: options → pool → health checker → discovery.
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { Pool, type Dispatcher } from 'undici';
 import type { BalanceName } from '../balance/candidate.js';
 import { ServerPool, type PoolServer } from '../balance/server-pool.js';
@@ -84,6 +84,23 @@ export interface HttpClient {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Ends a recording span with the request's outcome. */
+async function traced(span: Span, pending: Promise<HttpResponse>): Promise<HttpResponse> {
+  try {
+    const res = await pending;
+    span.setAttributes({ 'http.response.status_code': res.status, 'server.address': res.host, 'tiered.attempts': res.attempts, 'tiered.hedged': res.hedged });
+    if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    return res;
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    throw error;
+  } finally {
+    span.end();
+  }
+}
 const ms = (d: Duration | undefined, fallback: number) => (d === undefined ? fallback : parseDuration(d));
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -168,44 +185,41 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     deadlineHeader: options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms'),
   };
   const spanNames = new Map<string, string>();
+  const defaultHeaders = options.headers;
 
-  const request = async (init: HttpRequestInit): Promise<HttpResponse> => {
-    const method = (init.method ?? 'GET').toUpperCase();
-    const headers: Record<string, string> = options.headers ? { ...options.headers, ...init.headers } : { ...init.headers };
+  const request = (init: HttpRequestInit): Promise<HttpResponse> => {
+    const method = init.method === undefined ? 'GET' : init.method.toUpperCase();
+    // A copy of the caller's headers (retries and hedges send them later), and none at all when
+    // there are none: the per-attempt copy with the deadline header is made by dispatch.
+    let headers: Record<string, string> = defaultHeaders ? { ...defaultHeaders, ...init.headers } : init.headers ? { ...init.headers } : NO_HEADERS;
     let body: string | Uint8Array | undefined;
     if (typeof init.body === 'string' || init.body instanceof Uint8Array) body = init.body;
     else if (init.body !== undefined) {
       body = JSON.stringify(init.body);
+      if (headers === NO_HEADERS) headers = {};
       headers['content-type'] ??= 'application/json';
     }
     metrics.request(method);
     let spanName = spanNames.get(method);
     if (!spanName) spanNames.set(method, (spanName = `HTTP ${method}`));
     const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': init.path } });
-    if (span.isRecording()) propagation.inject(trace.setSpan(context.active(), span), headers);
-    try {
-      const res = await dispatch(dispatchContext, {
-        request: { method, path: init.path, headers, body },
-        idempotent: init.idempotent ?? IDEMPOTENT.has(method),
-        key: init.key, signal: init.signal, timeout: init.timeout === undefined ? timeout : parseDuration(init.timeout),
-      });
-      if (span.isRecording()) {
-        span.setAttributes({ 'http.response.status_code': res.status, 'server.address': res.host, 'tiered.attempts': res.attempts, 'tiered.hedged': res.hedged });
-        if (res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      return res;
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      throw error;
-    } finally {
-      span.end();
+    const input = {
+      request: { method, path: init.path, headers, body },
+      idempotent: init.idempotent ?? IDEMPOTENT.has(method),
+      key: init.key, signal: init.signal, timeout: init.timeout === undefined ? timeout : parseDuration(init.timeout),
+    };
+    if (!span.isRecording()) {
+      span.end(); // a non-recording span records nothing: skip the per-request bookkeeping
+      return dispatch(dispatchContext, input);
     }
+    if (headers === NO_HEADERS) input.request.headers = headers = {};
+    propagation.inject(trace.setSpan(context.active(), span), headers);
+    return traced(span, dispatch(dispatchContext, input));
   };
 
   return {
     request,
-    get: (path, init) => request({ ...init, path, method: 'GET' }),
+    get: (path, init) => request(init ? { ...init, path, method: 'GET' } : { path, method: 'GET' }),
     ready: discovery.ready,
     pool,
     hosts: () => pool.servers.map((s) => ({

@@ -24,10 +24,14 @@ function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): 
   const ctx: DispatchContext = {
     pool,
     dispatcherFor: (server) => ({
-      request: async () => {
+      // The callback form of undici's request(), as the client calls it.
+      request: (options: Dispatcher.RequestOptions<unknown>, callback: (err: Error | null, data: Dispatcher.ResponseData<unknown>) => void) => {
         calls.push(server.id);
-        const statusCode = await script(server.id);
-        return { statusCode, statusText: '', headers: {}, body: body(), trailers: {}, opaque: null, context: {} };
+        const { opaque } = options;
+        script(server.id).then(
+          (statusCode) => callback(null, { statusCode, statusText: '', headers: {}, body: body(), trailers: {}, opaque, context: {} }),
+          (error: Error) => callback(error, { opaque } as Dispatcher.ResponseData<unknown>),
+        );
       },
     }) as unknown as Dispatcher,
     budget: new RetryBudget(),

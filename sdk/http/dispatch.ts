@@ -4,17 +4,19 @@
 // - resets, timeouts and 502/503/504 are retried only for idempotent requests;
 // - a retry needs the retry budget and goes to a host not tried yet for this request;
 // - an idempotent request still waiting after the hedge delay gets one hedge, if the hedge
-//   budget allows; the first acceptable answer wins and the other attempt is cancelled;
+//   budget allows, on a host this request has not used; the first acceptable answer wins and
+//   the other attempt is cancelled;
 // - everything stops at the deadline.
-// One RequestRun per request; events (attempt done, hedge timer, deadline, caller abort) go
-// through one queue. Methods rather than per-request closures keep the hot path cheap.
+// One RequestRun per request: a small state machine whose events (attempt done, hedge timer,
+// deadline, caller abort) arrive as method calls and settle one promise. No per-request queue,
+// closures or promise chain: the hot path allocates the run, the attempt and the response.
 import type { Dispatcher } from 'undici';
 import type { ServerPool, PoolServer } from '../balance/server-pool.js';
 import { DeadlineExceededError, NoHostAvailableError, UpstreamError } from '../errors.js';
 import type { HedgePolicy } from '../hedge.js';
 import type { Clock } from '../random.js';
 import type { RetryBudget } from '../retry-budget.js';
-import { sendAttempt, type AttemptRequest, type AttemptResult } from './attempt.js';
+import { Attempt, type AttemptOwner, type AttemptRequest, type AttemptResult } from './attempt.js';
 import type { ClientMetrics } from './metrics.js';
 import { HttpResponse } from './response.js';
 
@@ -44,32 +46,25 @@ export function isRetryable(result: AttemptResult, idempotent: boolean): boolean
   return idempotent && RETRYABLE_STATUS.has(result.data.statusCode);
 }
 
-type Wake = { type: 'attempt'; attempt: Attempt; result: AttemptResult } | { type: 'hedge' } | { type: 'deadline' } | { type: 'abort' };
-const HEDGE: Wake = { type: 'hedge' };
-const DEADLINE: Wake = { type: 'deadline' };
-const ABORT: Wake = { type: 'abort' };
-
-interface Attempt {
-  controller: AbortController;
-  hedge: boolean;
-  retry: boolean;
-  done: boolean;
-  result?: AttemptResult;
-}
-
 function discard(result: AttemptResult): void {
   if (result.kind === 'response') result.data.body.dump().catch(() => {});
 }
 
-function wakeUp(run: RequestRun, wake: Wake): void {
-  run.push(wake);
+function onDeadline(run: RequestRun): void {
+  run.deadlineReached();
+}
+function onHedgeDelay(run: RequestRun): void {
+  run.hedgeDelayPassed();
 }
 
-class RequestRun {
-  private readonly queue: Wake[] = [];
-  private waiting: ((wake: Wake) => void) | undefined;
-  private readonly tried = new Set<string>();
-  private readonly running = new Set<Attempt>();
+class RequestRun implements AttemptOwner {
+  private resolve!: (res: HttpResponse) => void;
+  private reject!: (error: unknown) => void;
+  private finished = false;
+  private first: Attempt | undefined;
+  /** Attempts in flight besides `first` (hedge, retries); rarely more than one. */
+  private others: Attempt[] | undefined;
+  private tried: Set<string> | undefined;
   private readonly deadline: number;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private hedgeTimer: NodeJS.Timeout | undefined;
@@ -82,47 +77,127 @@ class RequestRun {
     this.deadline = ctx.clock() + input.timeout;
   }
 
-  push(wake: Wake): void {
-    const waiting = this.waiting;
-    if (waiting) {
-      this.waiting = undefined;
-      waiting(wake);
-    } else {
-      this.queue.push(wake);
+  start(): Promise<HttpResponse> {
+    const { ctx, input } = this;
+    if (input.signal?.aborted) return Promise.reject(input.signal.reason);
+    ctx.budget?.deposit();
+    const hedging = input.idempotent && ctx.hedge !== undefined; // one hedge at most, apart from retries
+    if (hedging) ctx.hedge!.onRequest();
+    const promise = new Promise<HttpResponse>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    if (!this.launch(false, false)) {
+      return Promise.reject(new NoHostAvailableError(ctx.pool.servers.length === 0 ? 'no hosts discovered yet' : 'no healthy host available'));
     }
+    input.signal?.addEventListener('abort', this, { once: true });
+    this.deadlineTimer = setTimeout(onDeadline, input.timeout, this);
+    if (hedging) {
+      const delay = ctx.hedge!.delay();
+      if (delay !== undefined && delay < input.timeout) this.hedgeTimer = setTimeout(onHedgeDelay, delay, this);
+    }
+    return promise;
   }
 
   /** EventListener object for the caller's AbortSignal. */
   handleEvent(): void {
-    this.push(ABORT);
+    if (!this.finished) this.fail(this.input.signal!.reason);
   }
 
-  private next(): Promise<Wake> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise<Wake>((resolve) => { this.waiting = resolve; });
+  deadlineReached(): void {
+    if (this.finished) return;
+    this.leftOver = 'timeout'; // a host that never answers must count against it
+    this.fail(new DeadlineExceededError(this.input.timeout));
   }
 
-  private launch(kind: 'first' | 'hedge' | 'retry'): boolean {
+  hedgeDelayPassed(): void {
+    this.hedgeTimer = undefined;
+    if (this.finished) return;
+    const { ctx } = this;
+    if (ctx.hedge!.tryHedge() && this.launch(true, false)) {
+      this.hedged = true;
+      ctx.metrics.hedge();
+    }
+  }
+
+  private launch(hedge: boolean, retry: boolean): boolean {
     const { ctx, input } = this;
-    const server = ctx.pool.pick({ key: input.key, exclude: this.tried });
+    let server: PoolServer | undefined;
+    if (this.first === undefined && this.tried === undefined) {
+      server = ctx.pool.pick(input.key === undefined ? undefined : { key: input.key });
+    } else {
+      server = ctx.pool.pick({ key: input.key, exclude: this.triedSet() });
+    }
     if (!server) return false;
-    this.tried.add(server.id);
+    this.tried?.add(server.id);
     this.attempts++;
-    const attempt: Attempt = { controller: new AbortController(), hedge: kind === 'hedge', retry: kind === 'retry', done: false };
     const remaining = Math.max(1, this.deadline - ctx.clock());
+    const base = input.request;
     const request = ctx.deadlineHeader
-      ? { ...input.request, headers: { ...input.request.headers, [ctx.deadlineHeader]: String(Math.floor(remaining)) } }
-      : input.request;
-    const startedAt = ctx.pool.begin(server);
-    this.running.add(attempt);
-    void sendAttempt(ctx.dispatcherFor(server), server, startedAt, request, attempt.controller.signal, remaining).then((result) => {
-      attempt.done = true;
-      attempt.result = result;
-      if (this.running.has(attempt)) this.push({ type: 'attempt', attempt, result });
-      else this.settleLoser(attempt, result);
-    });
+      ? { method: base.method, path: base.path, body: base.body, headers: { ...base.headers, [ctx.deadlineHeader]: String(Math.floor(remaining)) } }
+      : base;
+    const attempt = new Attempt(this, server, ctx.pool.begin(server), hedge, retry);
+    if (this.first === undefined && this.tried === undefined) this.first = attempt;
+    else (this.others ??= []).push(attempt);
+    attempt.send(ctx.dispatcherFor(server), request, remaining);
     return true;
+  }
+
+  private triedSet(): Set<string> {
+    if (!this.tried) {
+      this.tried = new Set();
+      if (this.first) this.tried.add(this.first.server.id);
+    }
+    return this.tried;
+  }
+
+  /** Takes `attempt` out of the running set; false when it was not running. */
+  private take(attempt: Attempt): boolean {
+    if (this.first === attempt) {
+      this.first = undefined;
+      if (!this.tried) this.tried = new Set([attempt.server.id]); // later picks still avoid it
+      return true;
+    }
+    const i = this.others?.indexOf(attempt) ?? -1;
+    if (i < 0) return false;
+    this.others!.splice(i, 1);
+    return true;
+  }
+
+  private get running(): number {
+    return (this.first ? 1 : 0) + (this.others?.length ?? 0);
+  }
+
+  attemptDone(attempt: Attempt): void {
+    const result = attempt.result!;
+    if (this.finished || !this.take(attempt)) {
+      this.settleLoser(attempt, result);
+      return;
+    }
+    const { ctx, input } = this;
+    this.settle(attempt, result);
+    if (!isRetryable(result, input.idempotent)) {
+      if (result.kind === 'error') return this.fail(new UpstreamError(result.server.id, this.attempts, { cause: result.error }));
+      if (attempt.hedge) ctx.metrics.hedgeWin();
+      return this.succeed(new HttpResponse(result.data, { host: result.server.id, attempts: this.attempts, hedged: attempt.hedge }));
+    }
+    if (this.lastFailure) discard(this.lastFailure);
+    this.lastFailure = result; // kept (unread) in case it becomes the answer
+    if (this.running > 0) return; // the hedge still in flight is the retry
+    if (this.attempts - (this.hedged ? 1 : 0) < ctx.maxAttempts && this.deadline - ctx.clock() > 0) {
+      if (!ctx.budget || ctx.budget.tryAcquire()) {
+        if (this.launch(false, true)) {
+          ctx.metrics.retry(result.server.id);
+          return;
+        }
+        ctx.budget?.release();
+      } else {
+        ctx.metrics.budgetExhausted();
+      }
+    }
+    this.lastFailure = undefined;
+    if (result.kind === 'response') return this.succeed(new HttpResponse(result.data, { host: result.server.id, attempts: this.attempts, hedged: attempt.hedge }));
+    this.fail(new UpstreamError(result.server.id, this.attempts, { cause: result.error }));
   }
 
   private settle(attempt: Attempt, result: AttemptResult): void {
@@ -140,79 +215,33 @@ class RequestRun {
     discard(result);
   }
 
-  async run(): Promise<HttpResponse> {
-    const { ctx, input } = this;
-    if (input.signal?.aborted) throw input.signal.reason;
-    ctx.budget?.deposit();
-    const hedging = input.idempotent && ctx.hedge !== undefined; // one hedge at most, apart from retries
-    if (hedging) ctx.hedge!.onRequest();
-    if (!this.launch('first')) {
-      throw new NoHostAvailableError(ctx.pool.servers.length === 0 ? 'no hosts discovered yet' : 'no healthy host available');
-    }
-    input.signal?.addEventListener('abort', this, { once: true });
-    this.deadlineTimer = setTimeout(wakeUp, input.timeout, this, DEADLINE);
-    const hedgeDelay = hedging ? ctx.hedge!.delay() : undefined;
-    if (hedgeDelay !== undefined && hedgeDelay < input.timeout) this.hedgeTimer = setTimeout(wakeUp, hedgeDelay, this, HEDGE);
-    try {
-      return await this.loop();
-    } finally {
-      clearTimeout(this.deadlineTimer);
-      clearTimeout(this.hedgeTimer);
-      input.signal?.removeEventListener('abort', this);
-      if (this.lastFailure) discard(this.lastFailure);
-      for (const attempt of this.running) {
-        attempt.controller.abort();
-        if (attempt.done) this.settleLoser(attempt, attempt.result!); // finished but not yet taken from the queue
-      }
-      this.running.clear();
-    }
+  private succeed(res: HttpResponse): void {
+    this.cleanUp();
+    this.resolve(res);
   }
 
-  private async loop(): Promise<HttpResponse> {
-    const { ctx, input } = this;
-    for (;;) {
-      const wake = await this.next();
-      if (wake.type === 'deadline') {
-        this.leftOver = 'timeout'; // a host that never answers must count against it
-        throw new DeadlineExceededError(input.timeout);
-      }
-      if (wake.type === 'abort') throw input.signal!.reason;
-      if (wake.type === 'hedge') {
-        if (ctx.hedge!.tryHedge() && this.launch('hedge')) {
-          this.hedged = true;
-          ctx.metrics.hedge();
-        }
-        continue;
-      }
-      const { attempt, result } = wake;
-      if (!this.running.delete(attempt)) continue;
-      this.settle(attempt, result);
-      if (!isRetryable(result, input.idempotent)) {
-        if (result.kind === 'error') throw new UpstreamError(result.server.id, this.attempts, { cause: result.error });
-        if (attempt.hedge) ctx.metrics.hedgeWin();
-        return new HttpResponse(result.data, { host: result.server.id, attempts: this.attempts, hedged: attempt.hedge });
-      }
-      if (this.lastFailure) discard(this.lastFailure);
-      this.lastFailure = result; // kept (unread) in case it becomes the answer
-      if (this.running.size > 0) continue; // the hedge still in flight is the retry
-      if (this.attempts - (this.hedged ? 1 : 0) < ctx.maxAttempts && this.deadline - ctx.clock() > 0) {
-        if (!ctx.budget || ctx.budget.tryAcquire()) {
-          if (this.launch('retry')) {
-            ctx.metrics.retry(result.server.id);
-            continue;
-          }
-          ctx.budget?.release();
-        } else {
-          ctx.metrics.budgetExhausted();
-        }
-      }
-      this.lastFailure = undefined;
-      if (result.kind === 'response') return new HttpResponse(result.data, { host: result.server.id, attempts: this.attempts, hedged: attempt.hedge });
-      throw new UpstreamError(result.server.id, this.attempts, { cause: result.error });
-    }
+  private fail(error: unknown): void {
+    this.cleanUp();
+    this.reject(error);
+  }
+
+  /** Stop timers and listeners, cancel the attempts still running (they settle as losers). */
+  private cleanUp(): void {
+    this.finished = true;
+    clearTimeout(this.deadlineTimer);
+    if (this.hedgeTimer) clearTimeout(this.hedgeTimer);
+    this.input.signal?.removeEventListener('abort', this);
+    if (this.lastFailure) discard(this.lastFailure);
+    this.lastFailure = undefined;
+    const first = this.first;
+    this.first = undefined;
+    first?.abort();
+    const others = this.others;
+    this.others = undefined;
+    if (others) for (const attempt of others) attempt.abort();
   }
 }
 
 export function dispatch(ctx: DispatchContext, input: DispatchInput): Promise<HttpResponse> {
-  return new RequestRun(ctx, input).run();
+  return new RequestRun(ctx, input).start();
 }

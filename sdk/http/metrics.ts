@@ -12,18 +12,25 @@ export function createClientMetrics(client: string) {
   const budgetExhausted = meter.createCounter('tiered.sdk.http.retry_budget_exhausted', { description: 'Retries refused by the retry budget' });
   const ejections = meter.createCounter('tiered.sdk.http.ejections', { description: 'Hosts ejected by the outlier detector' });
   const transitions = meter.createCounter('tiered.sdk.http.health_transitions', { description: 'Active-check up/down transitions' });
-  // Attribute sets are cached: the hot path records without allocating.
-  const attemptAttrs = new Map<string, Record<string, string>>();
+  // Attribute sets are cached (host → outcome → attributes; method → attributes): the hot path
+  // records without allocating or building a key string.
+  const attemptAttrs = new Map<string, Map<string, Record<string, string>>>();
   const methodAttrs = new Map<string, Record<string, string>>();
-  const cached = (cache: Map<string, Record<string, string>>, key: string, make: () => Record<string, string>) => {
-    let attrs = cache.get(key);
-    if (!attrs) cache.set(key, (attrs = make()));
+  const attemptAttributes = (host: string, outcome: string): Record<string, string> => {
+    let byOutcome = attemptAttrs.get(host);
+    if (!byOutcome) attemptAttrs.set(host, (byOutcome = new Map()));
+    let attrs = byOutcome.get(outcome);
+    if (!attrs) byOutcome.set(outcome, (attrs = { ...base, 'server.address': host, outcome }));
+    return attrs;
+  };
+  const methodAttributes = (method: string): Record<string, string> => {
+    let attrs = methodAttrs.get(method);
+    if (!attrs) methodAttrs.set(method, (attrs = { ...base, 'http.request.method': method }));
     return attrs;
   };
   return {
-    attempt: (host: string, ms: number, outcome: string) =>
-      duration.record(ms, cached(attemptAttrs, `${host} ${outcome}`, () => ({ ...base, 'server.address': host, outcome }))),
-    request: (method: string) => requests.add(1, cached(methodAttrs, method, () => ({ ...base, 'http.request.method': method }))),
+    attempt: (host: string, ms: number, outcome: string) => duration.record(ms, attemptAttributes(host, outcome)),
+    request: (method: string) => requests.add(1, methodAttributes(method)),
     retry: (host: string) => retries.add(1, { ...base, 'server.address': host }),
     hedge: () => hedges.add(1, base),
     hedgeWin: () => hedgeWins.add(1, base),
