@@ -29,6 +29,8 @@ interface HostRecord {
 export class OutlierDetector {
   readonly options: Required<OutlierOptions>;
   private readonly hosts = new Map<string, HostRecord>();
+  /** Hosts ejected or half-open: with none, state() answers without a lookup (the hot path). */
+  private ejectedNow = 0;
 
   constructor(options: OutlierOptions = {}, private readonly clock: Clock = monotonicClock) {
     this.options = {
@@ -49,6 +51,7 @@ export class OutlierDetector {
   }
 
   state(id: string): OutlierState {
+    if (this.ejectedNow === 0) return 'serving';
     const r = this.hosts.get(id);
     if (!r?.ejected) return 'serving';
     return this.clock() < r.ejectedUntil ? 'ejected' : 'half-open';
@@ -56,9 +59,7 @@ export class OutlierDetector {
 
   /** Hosts ejected or half-open right now. */
   ejectedCount(): number {
-    let n = 0;
-    for (const r of this.hosts.values()) if (r.ejected) n++;
-    return n;
+    return this.ejectedNow;
   }
 
   /** How many times this host was ejected (decays while it serves well). */
@@ -77,6 +78,7 @@ export class OutlierDetector {
     if (!r.ejected) return 'unchanged';
     if (this.clock() < r.ejectedUntil) return 'unchanged'; // a late answer from before the ejection
     r.ejected = false;
+    this.ejectedNow--;
     r.servingSince = this.clock();
     return 'changed';
   }
@@ -102,6 +104,7 @@ export class OutlierDetector {
     if (!r.ejected) {
       const calm = Math.floor((now - r.servingSince) / this.options.baseEjectionTime);
       r.ejections = Math.max(0, r.ejections - calm);
+      this.ejectedNow++;
     }
     r.ejections++;
     r.ejected = true;
@@ -111,6 +114,7 @@ export class OutlierDetector {
   }
 
   forget(id: string): void {
+    if (this.hosts.get(id)?.ejected) this.ejectedNow--;
     this.hosts.delete(id);
   }
 }

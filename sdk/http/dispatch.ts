@@ -65,7 +65,8 @@ class RequestRun implements AttemptOwner {
   /** Attempts in flight besides `first` (hedge, retries); rarely more than one. */
   private others: Attempt[] | undefined;
   private tried: Set<string> | undefined;
-  private readonly deadline: number;
+  /** Set by the first launch, from its start time (one clock read for both). */
+  private deadline = Infinity;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private hedgeTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
@@ -73,9 +74,7 @@ class RequestRun implements AttemptOwner {
   private lastFailure: AttemptResult | undefined;
   private leftOver: 'cancelled' | 'timeout' = 'cancelled';
 
-  constructor(private readonly ctx: DispatchContext, private readonly input: DispatchInput) {
-    this.deadline = ctx.clock() + input.timeout;
-  }
+  constructor(private readonly ctx: DispatchContext, private readonly input: DispatchInput) {}
 
   start(): Promise<HttpResponse> {
     const { ctx, input } = this;
@@ -130,13 +129,14 @@ class RequestRun implements AttemptOwner {
     }
     if (!server) return false;
     this.tried?.add(server.id);
-    this.attempts++;
-    const remaining = Math.max(1, this.deadline - ctx.clock());
+    const startedAt = ctx.pool.begin(server);
+    if (this.attempts++ === 0) this.deadline = startedAt + input.timeout;
+    const remaining = Math.max(1, this.deadline - startedAt);
     const base = input.request;
     const request = ctx.deadlineHeader
       ? { method: base.method, path: base.path, body: base.body, headers: { ...base.headers, [ctx.deadlineHeader]: String(Math.floor(remaining)) } }
       : base;
-    const attempt = new Attempt(this, server, ctx.pool.begin(server), hedge, retry);
+    const attempt = new Attempt(this, server, startedAt, hedge, retry);
     if (this.first === undefined && this.tried === undefined) this.first = attempt;
     else (this.others ??= []).push(attempt);
     attempt.send(ctx.dispatcherFor(server), request, remaining);
