@@ -57,14 +57,13 @@ export class Attempt {
     readonly retry: boolean,
   ) {}
 
-  /** Send on `dispatcher`; the owner's attemptDone() runs once, asynchronously. */
-  send(dispatcher: Dispatcher, request: AttemptRequest, timeout: number): void {
+  /** Send on `dispatcher` (headers as an object or a flat list); the owner's attemptDone() runs once, asynchronously. */
+  send(dispatcher: Dispatcher, request: AttemptRequest, headers: Record<string, string> | string[], timeout: number): void {
     const t = Math.max(1, timeout);
     dispatcher.request({
-      origin: this.server.id,
       method: request.method as Dispatcher.HttpMethod,
       path: request.path,
-      headers: request.headers,
+      headers,
       body: request.body,
       signal: this as unknown as EventEmitter,
       opaque: this,
