@@ -40,3 +40,62 @@ test('bad options are clear errors', () => {
   assert.throws(() => new HedgePolicy({ percentile: 100 }), /percentile must be in/);
   assert.throws(() => new HedgePolicy({ maxExtra: 2 }), /maxExtra must be in/);
 });
+
+test('the first delay cannot spend the reserve; a late hedge can', () => {
+  const policy = new HedgePolicy({ maxExtra: 0.5, reserve: 2, maxBalance: 10 });
+  for (let i = 0; i < 6; i++) policy.onRequest(); // 3 tokens
+  assert.equal(policy.tryHedge(), true); // 3 → 2
+  assert.equal(policy.tryHedge(), false, 'the first delay spent the reserve');
+  assert.equal(policy.tryHedge(true), true); // 2 → 1
+  assert.equal(policy.tryHedge(true), true); // 1 → 0
+  assert.equal(policy.tryHedge(true), false, 'more than the cap');
+  assert.deepEqual([policy.stats().hedges, policy.stats().lateHedges], [3, 2]);
+});
+
+test('stragglers at the first delay cannot starve the requests still waiting at the late delay', () => {
+  // Every request wants a hedge at the first delay (a stalled event loop, say), and 1 in 100 is
+  // still waiting at the late one (stuck on a slow host): those must all get theirs, under the cap.
+  const policy = new HedgePolicy({ maxExtra: 0.05 });
+  let hedges = 0;
+  let stuck = 0;
+  let stuckHedged = 0;
+  for (let i = 0; i < 20_000; i++) {
+    policy.onRequest();
+    if (policy.tryHedge()) {
+      hedges++;
+      continue;
+    }
+    if (i % 100 === 99) {
+      stuck++;
+      if (policy.tryHedge(true)) {
+        hedges++;
+        stuckHedged++;
+      }
+    }
+  }
+  assert.ok(hedges <= 0.05 * 20_000, `hedges ${hedges} over the 5% cap`);
+  assert.ok(stuckHedged >= stuck - 1, `only ${stuckHedged} of ${stuck} late requests hedged`);
+});
+
+test('the late delay sits further out in the tail (p99 for p95 by default)', () => {
+  const now = 0;
+  const policy = new HedgePolicy({ percentile: 95, minSamples: 10, clock: () => now });
+  assert.equal(policy.latePercentile, 99);
+  for (let i = 0; i < 10_000; i++) policy.record(1 + (i % 100)); // uniform 1..100 ms
+  assert.ok(Math.abs(policy.delay()! - 95) <= 1, `delay ${policy.delay()}`);
+  assert.ok(Math.abs(policy.lateDelay()! - 99) <= 1, `late delay ${policy.lateDelay()}`);
+});
+
+test('a refunded hedge (no other host) gives its token back', () => {
+  const policy = new HedgePolicy({ maxExtra: 1, reserve: 0 });
+  policy.onRequest();
+  assert.equal(policy.tryHedge(), true);
+  policy.refund();
+  assert.equal(policy.stats().hedges, 0);
+  assert.equal(policy.tryHedge(), true);
+});
+
+test('bad late-stage options are clear errors', () => {
+  assert.throws(() => new HedgePolicy({ percentile: 95, latePercentile: 90 }), /latePercentile must be in/);
+  assert.throws(() => new HedgePolicy({ reserve: 10 }), /reserve must be in/);
+});

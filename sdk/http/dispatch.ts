@@ -80,6 +80,10 @@ class RequestRun implements AttemptOwner {
   private deadline = Infinity;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private hedgeTimer: NodeJS.Timeout | undefined;
+  /** Wait from the first hedge delay to the late one, for a request refused at the first. */
+  private lateWait: number | undefined;
+  private hedgeLate = false;
+  private won = false;
   private attempts = 0;
   private hedged = false;
   private lastFailure: AttemptResult | undefined;
@@ -104,7 +108,11 @@ class RequestRun implements AttemptOwner {
     this.deadlineTimer = setTimeout(onDeadline, input.timeout, this);
     if (hedging) {
       const delay = ctx.hedge!.delay();
-      if (delay !== undefined && delay < input.timeout) this.hedgeTimer = setTimeout(onHedgeDelay, delay, this);
+      if (delay !== undefined && delay < input.timeout) {
+        this.hedgeTimer = setTimeout(onHedgeDelay, delay, this);
+        const late = ctx.hedge!.lateDelay();
+        if (late !== undefined && late < input.timeout && ctx.hedge!.reserve > 0) this.lateWait = Math.max(0, late - delay);
+      }
     }
     return promise;
   }
@@ -120,13 +128,25 @@ class RequestRun implements AttemptOwner {
     this.fail(new DeadlineExceededError(this.input.timeout));
   }
 
+  /** The hedge delay passed: hedge if the budget allows, else (first delay) wait for the late one. */
   hedgeDelayPassed(): void {
     this.hedgeTimer = undefined;
     if (this.finished) return;
     const { ctx } = this;
-    if (ctx.hedge!.tryHedge() && this.launch(true, false)) {
-      this.hedged = true;
-      ctx.metrics.hedge();
+    const hedge = ctx.hedge!;
+    const late = this.hedgeLate;
+    if (hedge.tryHedge(late)) {
+      if (this.launch(true, false)) {
+        this.hedged = true;
+        ctx.metrics.hedge();
+      } else {
+        hedge.refund(late); // no other host to hedge on
+      }
+      return;
+    }
+    if (!late && this.lateWait !== undefined) {
+      this.hedgeLate = true;
+      this.hedgeTimer = setTimeout(onHedgeDelay, this.lateWait, this);
     }
   }
 
@@ -215,16 +235,20 @@ class RequestRun implements AttemptOwner {
     ctx.pool.end(result.server, result.startedAt, result.outcome);
     ctx.metrics.attempt(result.server.id, elapsed, result.outcome);
     if (attempt.retry) ctx.budget?.release();
-    if (result.kind === 'response' && result.outcome === 'success') ctx.hedge?.record(elapsed);
+    // The hedge delay is a percentile of attempts that are not hedges (see HedgePolicy.record).
+    if (ctx.hedge && !attempt.hedge && result.kind === 'response' && result.outcome === 'success') ctx.hedge.record(elapsed);
   }
 
   /** An attempt that lost (hedge race, deadline, caller abort): charged as cancelled (or timeout). */
   private settleLoser(attempt: Attempt, result: AttemptResult): void {
     this.settle(attempt, { ...result, outcome: this.leftOver });
+    // A first attempt beaten by its hedge took at least this long: a lower bound above the delay.
+    if (this.won && this.ctx.hedge && !attempt.hedge) this.ctx.hedge.record(this.ctx.clock() - result.startedAt);
     discard(result);
   }
 
   private succeed(res: HttpResponse): void {
+    this.won = true;
     this.cleanUp();
     this.resolve(res);
   }
