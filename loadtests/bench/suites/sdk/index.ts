@@ -2,6 +2,9 @@
 //   slow-host: open model at --rate; 3 hosts of 1 ms, one of them 20× slower (and 10% of its
 //              answers 100×): round robin vs P2C vs P2C-EWMA vs P2C-EWMA + hedging, with the
 //              all-healthy P2C-EWMA as the baseline; extra requests and the slow host's share.
+//   heavy-tail: open model at --rate; 3 hosts of 1 ms, each answering 1% of requests after
+//              50–100 ms, at random: no balancer can avoid that tail, only hedging can cut it.
+//              P2C-EWMA alone (baseline) vs P2C-EWMA + hedging.
 //   overhead:  closed model, 3 instant hosts: bare undici Pools (round robin by hand) vs the
 //              Tiered client (P2C-EWMA, outlier detection, retry budget) → throughput ratio.
 //   ryw:       write-then-read pairs in sessions on a real primary + streaming replica: reads on
@@ -25,6 +28,7 @@ interface SdkEnv {
   healthy: string[];
   withSlow: string[];
   slow: string;
+  heavy: string[];
   instant: string[];
   stack?: TestStack;
 }
@@ -98,10 +102,13 @@ export default defineSuite<SdkEnv>({
   name: 'sdk',
   title: 'smart clients: balancing under a slow host, client overhead, read-your-writes',
   async setup(ctx) {
-    const [t0, t1, t2, t3, slow, f0, f1, f2] = await freePorts(8);
-    const spec = [`${t0}:1`, `${t1}:1`, `${t2}:1`, `${t3}:1`, `${slow}:20:0.1:100`, `${f0}:0`, `${f1}:0`, `${f2}:0`].join(',');
+    const [t0, t1, t2, t3, slow, f0, f1, f2, h0, h1, h2] = await freePorts(11);
+    const spec = [
+      `${t0}:1`, `${t1}:1`, `${t2}:1`, `${t3}:1`, `${slow}:20:0.1:100`, `${f0}:0`, `${f1}:0`, `${f2}:0`,
+      `${h0}:1:0.01:50-100`, `${h1}:1:0.01:50-100`, `${h2}:1:0.01:50-100`,
+    ].join(',');
     const backend = startNodeScript('sdk-backends', BACKEND, [spec], { logDir: ctx.tmpDir });
-    await waitUntilListening(backend, [t0, t1, t2, t3, slow, f0, f1, f2]);
+    await waitUntilListening(backend, [t0, t1, t2, t3, slow, f0, f1, f2, h0, h1, h2]);
     const url = (p: number) => `http://127.0.0.1:${p}`;
     let stack: TestStack | undefined;
     try {
@@ -120,6 +127,7 @@ export default defineSuite<SdkEnv>({
       healthy: [url(t0), url(t1), url(t2)],
       withSlow: [url(t0), url(t3), url(slow)],
       instant: [url(f0), url(f1), url(f2)],
+      heavy: [url(h0), url(h1), url(h2)],
     };
   },
   async teardown(env) {
@@ -146,6 +154,21 @@ export default defineSuite<SdkEnv>({
         baseline: 'all-healthy p2c-ewma',
         compare: ['p50', 'p99', 'p999'],
         extraColumns: [{ key: 'extraPct', label: 'extra req %', digits: 2 }, { key: 'slowSharePct', label: 'slow host %', digits: 1 }],
+        measure: (target, run) => measureSlowHost(target, rate, run.durationMs, run.ctx.signal),
+      }),
+      defineScenario<ClientTarget>({
+        name: 'heavy-tail',
+        title: `open model at ${rate} req/s, 3 hosts of 1 ms, each answering 1% of requests after 50–100 ms at random`,
+        unit: 'req',
+        model: 'custom',
+        peers: [
+          clientPeer('p2c-ewma', env.heavy, { balance: 'p2c-ewma' }),
+          clientPeer('p2c-ewma + hedge', env.heavy, { balance: 'p2c-ewma', hedge }),
+        ],
+        subject: 'p2c-ewma + hedge',
+        baseline: 'p2c-ewma',
+        compare: ['p50', 'p99', 'p999'],
+        extraColumns: [{ key: 'extraPct', label: 'extra req %', digits: 2 }],
         measure: (target, run) => measureSlowHost(target, rate, run.durationMs, run.ctx.signal),
       }),
       defineScenario<ClientTarget>({
