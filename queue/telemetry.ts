@@ -1,7 +1,7 @@
 // Metrics and traces through @opentelemetry/api only (ops/ starts the SDK). The enqueuing
 // request's trace context travels in BullMQ's own `opts.telemetry.metadata` field (W3C
 // traceparent), so the job's span is a child of the request that caused it.
-import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, metrics, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 
 export const tracer = trace.getTracer('tiered.queue');
 
@@ -42,6 +42,31 @@ export function contextFromMetadata(metadata: string | undefined): Context {
   } catch {
     return ROOT_CONTEXT;
   }
+}
+
+/**
+ * A span to run a job in, or undefined when no tracing SDK is there to record or propagate one:
+ * the API alone hands out spans with an invalid context, and skipping them saves the context
+ * switch and the attribute objects on every job.
+ */
+export function startSpanIfTracing(name: string, options: SpanOptions, parent: Context): Span | undefined {
+  const span = tracer.startSpan(name, options, parent);
+  return isSpanContextValid(span.spanContext()) ? span : undefined;
+}
+
+/** Runs `fn` with `span` active under `parent`, recording an exception and error status when it throws, then ends the span. */
+export function runInSpan<T>(span: Span, parent: Context, fn: () => Promise<T>): Promise<T> {
+  return context.with(trace.setSpan(parent, span), async () => {
+    try {
+      return await fn();
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** Runs `fn` inside a span, recording an exception and error status when it throws. */
