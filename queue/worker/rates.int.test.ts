@@ -3,6 +3,7 @@
 // written when it closes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Queue, UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -44,6 +45,25 @@ test('counts flushed in batches become BullMQ per-minute data points', async () 
   } finally {
     await rates.close();
     await queue.close();
+  }
+});
+
+test('counts that could not be written are kept for the next flush', async () => {
+  const offline = new Redis(stack.redis.url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  offline.on('error', () => {});
+  const rates = new RateCounter({ redis: offline, prefix: 'rk', intervalMs: 3_600_000 });
+  const queue = new Queue('kept', { connection: redis, prefix: 'rk' });
+  try {
+    for (let i = 0; i < 4; i++) rates.add('kept', 'completed');
+    await rates.flush(); // not connected yet: the write fails (and starts the lazy connection)
+    assert.equal(Number((await queue.getMetrics('completed')).meta.count), 0);
+    if (offline.status !== 'ready') await once(offline, 'ready');
+    await rates.flush();
+    assert.equal(Number((await queue.getMetrics('completed')).meta.count), 4);
+  } finally {
+    await rates.close();
+    await queue.close();
+    offline.disconnect();
   }
 });
 

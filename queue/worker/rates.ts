@@ -28,6 +28,7 @@ return points
 `;
 
 export type RateKind = 'completed' | 'failed';
+const KINDS: readonly RateKind[] = ['completed', 'failed'];
 
 export interface RateCounterOptions {
   redis: Redis;
@@ -48,7 +49,8 @@ export class RateCounter {
   private readonly prefix: string;
   private readonly maxDataPoints: number;
   private readonly now: () => number;
-  private readonly counts = new Map<string, number>();
+  /** Per queue: jobs finished since the last flush. */
+  private readonly counts = new Map<string, Record<RateKind, number>>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
 
@@ -63,10 +65,11 @@ export class RateCounter {
     this.timer.unref();
   }
 
-  /** Counts one finished job (no I/O). */
-  add(queue: string, kind: RateKind): void {
-    const key = `${this.prefix}:${queue}:metrics:${kind}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  /** Counts one finished job (no I/O, no allocation once the queue has been seen). */
+  add(queue: string, kind: RateKind, n = 1): void {
+    let counts = this.counts.get(queue);
+    if (!counts) this.counts.set(queue, (counts = { completed: 0, failed: 0 }));
+    counts[kind] += n;
   }
 
   /** Adds the counts so far to Redis; counts that could not be written are kept for the next flush. */
@@ -82,14 +85,19 @@ export class RateCounter {
   }
 
   private async write(): Promise<void> {
-    const batch = [...this.counts];
-    this.counts.clear();
+    const batch: { queue: string; kind: RateKind; n: number }[] = [];
+    for (const [queue, counts] of this.counts) {
+      for (const kind of KINDS) {
+        if (counts[kind] > 0) batch.push({ queue, kind, n: counts[kind] });
+        counts[kind] = 0;
+      }
+    }
     const timestamp = this.now();
-    await Promise.all(batch.map(async ([key, n]) => {
+    await Promise.all(batch.map(async ({ queue, kind, n }) => {
       try {
-        await this.redis.tieredCollectMetrics(key, n, this.maxDataPoints, timestamp);
+        await this.redis.tieredCollectMetrics(`${this.prefix}:${queue}:metrics:${kind}`, n, this.maxDataPoints, timestamp);
       } catch {
-        this.counts.set(key, (this.counts.get(key) ?? 0) + n); // Redis down: try again next time
+        this.add(queue, kind, n); // Redis down: try again next time
       }
     }));
   }
