@@ -86,6 +86,14 @@ test('the late delay sits further out in the tail (p99 for p95 by default)', () 
   assert.ok(Math.abs(policy.lateDelay()! - 99) <= 1, `late delay ${policy.lateDelay()}`);
 });
 
+test('the late delay is at most twice the first: a 1 % tail must not push it into the tail', () => {
+  const now = 0;
+  const policy = new HedgePolicy({ percentile: 95, minSamples: 10, clock: () => now });
+  for (let i = 0; i < 10_000; i++) policy.record(i % 100 < 2 ? 80 : 2); // 2 % of attempts take 80 ms
+  assert.ok(policy.delay()! <= 2.1, `delay ${policy.delay()}`);
+  assert.ok(policy.lateDelay()! <= 4.2, `late delay ${policy.lateDelay()} inside the tail`);
+});
+
 test('a refunded hedge (no other host) gives its token back', () => {
   const policy = new HedgePolicy({ maxExtra: 1, reserve: 0 });
   policy.onRequest();

@@ -6,10 +6,12 @@
 //
 // Two stages, so the cap goes to the requests that need it most. At the delay (pXX) a hedge may
 // only spend tokens above a small reserve; a request refused there waits on to a late delay
-// (pYY, the far tail: by default the percentile five times further out, p99 for p95) and may then
-// spend the reserve. Ordinary stragglers just past pXX (a busy event loop, a GC pause) can use up
-// the budget at stage one without starving the requests stuck on a slow or stalled host, which
-// are still waiting at pYY and get the reserve. Pure: clock injected.
+// (pYY, by default the percentile five times further out, p99 for p95, at most twice the first
+// delay) and may then spend the reserve. Ordinary stragglers just past pXX (a busy event loop, a
+// GC pause) can use up the budget at stage one without starving the requests stuck on a slow or
+// stalled host, which are still waiting at pYY and get the reserve. (The client also lets a
+// request spend the reserve at the first delay when its host's latency estimate is already above
+// that delay: it is on a host known to be slow.) Pure: clock injected.
 import { build, type Histogram } from 'hdr-histogram-js';
 import { monotonicClock, type Clock } from './random.js';
 
@@ -101,9 +103,14 @@ export class HedgePolicy {
     return this.at(this.percentile);
   }
 
-  /** Delay for a request refused at delay(), ms (≥ delay()); undefined like delay(). */
+  /**
+   * Delay for a request refused at delay(), ms: the late percentile, but at most twice delay()
+   * (when the tail is 1 % of requests, p99 sits inside it, too late to help). Undefined like delay().
+   */
   lateDelay(): number | undefined {
-    return this.at(this.latePercentile);
+    const late = this.at(this.latePercentile);
+    const first = this.at(this.percentile);
+    return late === undefined || first === undefined ? undefined : Math.min(late, 2 * first);
   }
 
   /**

@@ -83,6 +83,7 @@ class RequestRun implements AttemptOwner {
   /** Wait from the first hedge delay to the late one, for a request refused at the first. */
   private lateWait: number | undefined;
   private hedgeLate = false;
+  private hedgeDelay = 0;
   private won = false;
   private attempts = 0;
   private hedged = false;
@@ -110,6 +111,7 @@ class RequestRun implements AttemptOwner {
       const delay = ctx.hedge!.delay();
       if (delay !== undefined && delay < input.timeout) {
         this.hedgeTimer = setTimeout(onHedgeDelay, delay, this);
+        this.hedgeDelay = delay;
         const late = ctx.hedge!.lateDelay();
         if (late !== undefined && late < input.timeout && ctx.hedge!.reserve > 0) this.lateWait = Math.max(0, late - delay);
       }
@@ -134,7 +136,9 @@ class RequestRun implements AttemptOwner {
     if (this.finished) return;
     const { ctx } = this;
     const hedge = ctx.hedge!;
-    const late = this.hedgeLate;
+    // The reserve is for requests likely stuck: still waiting at the late delay, or on a host
+    // whose latency estimate is already above the delay.
+    const late = this.hedgeLate || (this.first !== undefined && (this.first.server.latency ?? 0) > this.hedgeDelay);
     if (hedge.tryHedge(late)) {
       if (this.launch(true, false)) {
         this.hedged = true;
@@ -144,7 +148,7 @@ class RequestRun implements AttemptOwner {
       }
       return;
     }
-    if (!late && this.lateWait !== undefined) {
+    if (!this.hedgeLate && this.lateWait !== undefined) {
       this.hedgeLate = true;
       this.hedgeTimer = setTimeout(onHedgeDelay, this.lateWait, this);
     }
