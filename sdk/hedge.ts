@@ -9,9 +9,7 @@
 // (pYY, by default the percentile five times further out, p99 for p95, at most twice the first
 // delay) and may then spend the reserve. Ordinary stragglers just past pXX (a busy event loop, a
 // GC pause) can use up the budget at stage one without starving the requests stuck on a slow or
-// stalled host, which are still waiting at pYY and get the reserve. (The client also lets a
-// request spend the reserve at the first delay when its host's latency estimate is already above
-// that delay: it is on a host known to be slow.) Pure: clock injected.
+// stalled host, which are still waiting at pYY and get the reserve. Pure: clock injected.
 import { build, type Histogram } from 'hdr-histogram-js';
 import { monotonicClock, type Clock } from './random.js';
 

@@ -84,6 +84,7 @@ class RequestRun implements AttemptOwner {
   private lateWait: number | undefined;
   private hedgeLate = false;
   private hedgeDelay = 0;
+  private startedAt = 0;
   private won = false;
   private attempts = 0;
   private hedged = false;
@@ -136,9 +137,14 @@ class RequestRun implements AttemptOwner {
     if (this.finished) return;
     const { ctx } = this;
     const hedge = ctx.hedge!;
-    // The reserve is for requests likely stuck: still waiting at the late delay, or on a host
-    // whose latency estimate is already above the delay.
-    const late = this.hedgeLate || (this.first !== undefined && (this.first.server.latency ?? 0) > this.hedgeDelay);
+    // Node timers count from the event loop's cached time, so a 2 ms timer may fire after 1.2 ms:
+    // a hedge before the delay would be one the percentile did not ask for.
+    const early = this.startedAt + (this.hedgeLate ? this.hedgeDelay + this.lateWait! : this.hedgeDelay) - ctx.clock();
+    if (early > 0.05) {
+      this.hedgeTimer = setTimeout(onHedgeDelay, early, this);
+      return;
+    }
+    const late = this.hedgeLate;
     if (hedge.tryHedge(late)) {
       if (this.launch(true, false)) {
         this.hedged = true;
@@ -148,7 +154,7 @@ class RequestRun implements AttemptOwner {
       }
       return;
     }
-    if (!this.hedgeLate && this.lateWait !== undefined) {
+    if (!late && this.lateWait !== undefined) {
       this.hedgeLate = true;
       this.hedgeTimer = setTimeout(onHedgeDelay, this.lateWait, this);
     }
@@ -165,7 +171,10 @@ class RequestRun implements AttemptOwner {
     if (!server) return false;
     this.tried?.add(server.id);
     const startedAt = ctx.pool.begin(server);
-    if (this.attempts++ === 0) this.deadline = startedAt + input.timeout;
+    if (this.attempts++ === 0) {
+      this.startedAt = startedAt;
+      this.deadline = startedAt + input.timeout;
+    }
     const remaining = Math.max(1, this.deadline - startedAt);
     const request = input.request;
     const headers = ctx.deadlineHeader ? withDeadline(request.headers, ctx.deadlineHeader, remaining) : request.headers;
