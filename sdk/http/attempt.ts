@@ -57,15 +57,20 @@ export class Attempt {
     readonly retry: boolean,
   ) {}
 
-  /** Send on `dispatcher` (headers as an object or a flat list); the owner's attemptDone() runs once, asynchronously. */
-  send(dispatcher: Dispatcher, request: AttemptRequest, headers: Record<string, string> | string[], timeout: number): void {
+  /**
+   * Send on `dispatcher` (headers as an object or a flat list); the owner's attemptDone() runs
+   * once, asynchronously. `abortable`: hand undici this attempt as the signal, so abort() cuts
+   * it. Without it (no hedge race, no caller signal) the attempt is cut at the deadline by
+   * undici's own headers timeout, and undici registers no abort listeners.
+   */
+  send(dispatcher: Dispatcher, request: AttemptRequest, headers: Record<string, string> | string[], timeout: number, abortable: boolean): void {
     const t = Math.max(1, timeout);
     dispatcher.request({
       method: request.method as Dispatcher.HttpMethod,
       path: request.path,
       headers,
       body: request.body,
-      signal: this as unknown as EventEmitter,
+      signal: abortable ? (this as unknown as EventEmitter) : undefined,
       opaque: this,
       headersTimeout: t,
       bodyTimeout: t,

@@ -91,7 +91,12 @@ class RequestRun implements AttemptOwner {
   private lastFailure: AttemptResult | undefined;
   private leftOver: 'cancelled' | 'timeout' = 'cancelled';
 
-  constructor(private readonly ctx: DispatchContext, private readonly input: DispatchInput) {}
+  /** Attempts can race (hedging) or be cut by the caller: give undici an abort handle. */
+  private readonly abortable: boolean;
+
+  constructor(private readonly ctx: DispatchContext, private readonly input: DispatchInput) {
+    this.abortable = input.signal !== undefined || (input.idempotent && ctx.hedge !== undefined);
+  }
 
   start(): Promise<HttpResponse> {
     const { ctx, input } = this;
@@ -181,7 +186,7 @@ class RequestRun implements AttemptOwner {
     const attempt = new Attempt(this, server, startedAt, hedge, retry);
     if (this.first === undefined && this.tried === undefined) this.first = attempt;
     else (this.others ??= []).push(attempt);
-    attempt.send(ctx.dispatcherFor(server), request, headers, remaining);
+    attempt.send(ctx.dispatcherFor(server), request, headers, remaining, this.abortable);
     return true;
   }
 
