@@ -1,12 +1,10 @@
 // OpenTelemetry start-up for Tiered's processes. Components only use @opentelemetry/api;
 // this is the one place the SDK is started (the library/application split). Standard OTEL_*
 // variables apply: OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, …
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ConsoleMetricExporter, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace-base';
+//
+// The SDK and its exporters are imported only when telemetry is switched on: they weigh ~30 MB
+// of heap, which a gateway or worker with telemetry off should not carry (nor its GC).
+import type { IMetricReader } from '@opentelemetry/sdk-metrics';
 import { parseHostPort } from '../sdk/config/schema.js';
 import { createLogger } from '../sdk/log/logger.js';
 import type { TelemetryConfig } from './telemetry-config.js';
@@ -30,17 +28,23 @@ export async function startTelemetry(config: Partial<TelemetryConfig> = {}, env:
   let metricReader: IMetricReader;
   let prometheusUrl: string | undefined;
   if (exporter === 'prometheus') {
+    const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
     const { host, port } = parseHostPort(config.prometheus?.listen ?? '127.0.0.1:9464')!;
     metricReader = new PrometheusExporter({ host, port });
     prometheusUrl = `http://${host}:${port}/metrics`;
-  } else if (exporter === 'otlp') {
-    metricReader = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter(), exportIntervalMillis: 10_000 });
   } else {
-    metricReader = new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter(), exportIntervalMillis: 10_000 });
+    const { ConsoleMetricExporter, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+    const metricExporter = exporter === 'otlp'
+      ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter()
+      : new ConsoleMetricExporter();
+    metricReader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 });
   }
   const traces = config.traces ?? Boolean(env.OTEL_TRACES_EXPORTER || env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  const traceExporter = !traces ? undefined : exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
+  const traceExporter = !traces ? undefined
+    : exporter === 'console' ? new (await import('@opentelemetry/sdk-trace-base')).ConsoleSpanExporter()
+    : new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
 
+  const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? config.serviceName ?? 'tiered',
     metricReaders: [metricReader],

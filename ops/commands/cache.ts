@@ -1,7 +1,6 @@
 // `tiered cache relay`: run the durable-invalidation outbox relay of the `cache:` section.
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { startCacheRelay } from '../cache-relay.js';
 
 export function registerCacheCommand(program: Command): void {
   const cache = program.command('cache').description('the cache tier');
@@ -10,6 +9,7 @@ export function registerCacheCommand(program: Command): void {
     .description('apply committed invalidations from the PostgreSQL outbox (cache.outbox in tiered.yaml) until stopped')
     .option('-c, --config <file>', 'config file', 'tiered.yaml')
     .action(async (opts: { config: string }) => {
+      const { startCacheRelay } = await import('../cache-relay.js'); // memjs/ioredis/pg load only here
       const relay = await startCacheRelay(loadConfigFile(opts.config).cache);
       process.stderr.write(`outbox relay running (${await relay.pending()} pending); Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {

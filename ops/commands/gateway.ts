@@ -11,7 +11,6 @@ import { loadConfigFile } from '../config/load.js';
 import { startTelemetry } from '../telemetry.js';
 import type { TelemetryConfig } from '../telemetry-config.js';
 import { UsageError } from '../errors.js';
-import { queueViewMount } from '../queue-view.js';
 
 interface GatewayFlags {
   config?: string;
@@ -80,7 +79,8 @@ export function registerGatewayCommand(program: Command): void {
       if (cluster.isPrimary) await startTelemetry(telemetryOf(source.file));
       // With a queue: section, the admin port also serves the queue view at /queues.
       const queue = source.file && cluster.isPrimary ? loadConfigFile(source.file).queue : undefined;
-      if (queue) source.adminMounts = [queueViewMount(queue.redis, queue.prefix).mount];
+      // (imported only then: BullMQ and ioredis are no weight for a gateway without a queue)
+      if (queue) source.adminMounts = [(await import('../queue-view.js')).queueViewMount(queue.redis, queue.prefix).mount];
       await runGateway(source);
       await new Promise<void>(() => {}); // runs until a signal stops the process
     });

@@ -3,12 +3,13 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../sdk/config/units.js';
 import { discoverQueues, listFailed, purgeFinished, queueStats, retryAllFailed, retryFailed } from '../../queue/admin.js';
-import { Producer } from '../../queue/producer.js';
+import type { Producer } from '../../queue/producer.js';
 import { UsageError } from '../errors.js';
 import { addQueueFlags, queueSettings, type QueueFlags } from './worker.js';
 
 async function withProducer<T>(flags: QueueFlags, fn: (producer: Producer) => Promise<T>): Promise<T | undefined> {
   const settings = queueSettings(flags);
+  const { Producer } = await import('../../queue/producer.js'); // BullMQ loads only for a jobs command
   const producer = new Producer({ redis: settings.redis, prefix: settings.prefix, enqueueTimeout: settings.enqueueTimeout });
   try {
     // Redis down or misconfigured (a QueueError) ends in ops/cli.ts: one line, exit 1.

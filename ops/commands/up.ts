@@ -1,7 +1,6 @@
 // `tiered up`: the stack of real servers plus every service, in the foreground.
 import type { Command } from 'commander';
 import { up } from '../up.js';
-import { upServices } from '../services.js';
 
 export function registerUpCommand(program: Command): void {
   program
@@ -9,6 +8,7 @@ export function registerUpCommand(program: Command): void {
     .description('start everything locally (real servers + services) in the foreground; Ctrl-C stops it')
     .option('-c, --config <file>', 'config file (optional)', 'tiered.yaml')
     .action(async (opts: { config: string }) => {
+      const { upServices } = await import('../services.js'); // the gateway, cache and queue load only for `up`
       const running = await up({ configFile: opts.config, services: upServices });
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {}, 1 << 30); // stay in the foreground until a signal

@@ -9,7 +9,8 @@ import { parseDuration } from '../../sdk/config/units.js';
 import { createLogger } from '../../sdk/log/logger.js';
 import { queueConfigSchema, type QueueConfig } from '../../queue/config.js';
 import { loadJobModules, selectJobs, type JobModules } from '../../queue/modules.js';
-import { JobDefinitionError, Producer, RedisPolicyError, registerQueueDepthMetric, ScheduleError, Scheduler, WorkerGroup } from '../../queue/index.js';
+import { JobDefinitionError, RedisPolicyError, ScheduleError } from '../../queue/errors.js';
+import type { Scheduler, WorkerGroup } from '../../queue/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { startTelemetry } from '../telemetry.js';
 import { UsageError } from '../errors.js';
@@ -72,6 +73,8 @@ export function registerWorkerCommand(program: Command): void {
     .option('--cron', 'also run the modules\' schedules in this process')
     .option('--depth-metrics', 'report tiered.queue.depth per queue and state (enable in one process per deployment)')
     .action(async (opts: QueueFlags & { jobs?: string; concurrency?: string; grace?: string; cron?: boolean; depthMetrics?: boolean }) => {
+      // BullMQ and ioredis load here, not with the CLI: every other command starts without them.
+      const { Producer, registerQueueDepthMetric, Scheduler, WorkerGroup } = await import('../../queue/index.js');
       const log = createLogger('queue');
       const settings = queueSettings(opts);
       const modules = await loadModules(settings);
