@@ -22,7 +22,7 @@ export const workerConfigSchema = z.strictObject({
   lockDuration: duration().default(30_000),
   stalledInterval: duration().default(30_000),
   maxStalledCount: z.number().int().nonnegative().default(1),
-  /** BullMQ per-minute completed/failed counts, shown as rates in the queue view. */
+  /** Per-minute completed/failed counts (BullMQ's metrics keys, written every 5 s), shown as rates in the queue view. */
   metrics: z.boolean().default(true),
 });
 
