@@ -5,7 +5,7 @@ import { seededRng } from '../random.js';
 import type { Candidate } from './candidate.js';
 import { createPicker } from './create-picker.js';
 import { createHashPicker, hash32 } from './hash.js';
-import { ewmaCost } from './p2c-ewma.js';
+import { ewmaCost, pickFastest } from './p2c-ewma.js';
 import { newRoundRobinState, pickRoundRobin } from './roundrobin.js';
 
 type S = { id: string; weight: number; inFlight: number; maxconn: number; latency?: number };
@@ -124,5 +124,25 @@ describe('first', () => {
       return s.id;
     });
     assert.deepEqual(order, ['s0', 's0', 's1', 's1', 's2']);
+  });
+});
+
+describe('pickFastest (hedge target)', () => {
+  test('takes the lowest latency estimate even when it is busier: an idle slow server is not cheap for a late request', () => {
+    const pool = make(3);
+    Object.assign(pool[0], { latency: 2, inFlight: 3 });
+    Object.assign(pool[1], { latency: 6, inFlight: 0 });
+    Object.assign(pool[2], { latency: 2.5, inFlight: 0 });
+    assert.equal(pickFastest(pool)!.id, 's0');
+    // P2C's cost would rank them the other way round:
+    assert.ok(ewmaCost(pool[1], 60_000) < ewmaCost(pool[0], 60_000));
+  });
+  test('ties go to fewer in flight; unmeasured servers only when nothing is measured', () => {
+    const pool = make(3);
+    Object.assign(pool[0], { latency: 3, inFlight: 2 });
+    Object.assign(pool[1], { latency: 3, inFlight: 1 });
+    assert.equal(pickFastest(pool)!.id, 's1');
+    assert.equal(pickFastest(make(2))!.id, 's0');
+    assert.equal(pickFastest([]), undefined);
   });
 });

@@ -9,6 +9,7 @@ import { defaultRng, monotonicClock, type Clock, type Rng } from '../random.js';
 import type { BalanceName, PickRequest, Picker } from './candidate.js';
 import { createPicker, type PickerOptions } from './create-picker.js';
 import { eligible, slowstartWeight, type AdminState, type EligibleSet, type PoolMember } from './eligible.js';
+import { pickFastest } from './p2c-ewma.js';
 
 export interface ServerSpec {
   id: string;
@@ -182,13 +183,21 @@ export class ServerPool implements StatusSetter {
 
   /** The server for a new request, or undefined (see `eligible().saturated` to tell full from down). */
   pick(request?: PickRequest & { exclude?: ReadonlySet<string> }): PoolServer | undefined {
-    let { servers } = this.eligible();
-    if (request?.exclude?.size) {
-      const rest = servers.filter((s) => !request.exclude!.has(s.id));
-      if (rest.length > 0) servers = rest;
-      else return undefined;
-    }
-    return this.picker.pick(servers, request);
+    const servers = this.candidates(request?.exclude);
+    return servers && this.picker.pick(servers, request);
+  }
+
+  /** The server for a hedge: the eligible one expected to answer soonest (see pickFastest). */
+  pickFastest(exclude?: ReadonlySet<string>): PoolServer | undefined {
+    const servers = this.candidates(exclude);
+    return servers && pickFastest(servers);
+  }
+
+  private candidates(exclude: ReadonlySet<string> | undefined): readonly PoolServer[] | undefined {
+    const { servers } = this.eligible();
+    if (!exclude?.size) return servers;
+    const rest = servers.filter((s) => !exclude.has(s.id));
+    return rest.length > 0 ? rest : undefined;
   }
 
   /** A request is sent to `server`; returns its start time for end(). */

@@ -170,6 +170,8 @@ class RequestRun implements AttemptOwner {
     let server: PoolServer | undefined;
     if (this.first === undefined && this.tried === undefined) {
       server = ctx.pool.pick(input.key === undefined ? undefined : { key: input.key });
+    } else if (hedge) {
+      server = ctx.pool.pickFastest(this.triedSet()); // a late request: where an answer comes soonest
     } else {
       server = ctx.pool.pick({ key: input.key, exclude: this.triedSet() });
     }
