@@ -1,7 +1,7 @@
-// Errors of the queue component, each with a stable code. `UnrecoverableError` is BullMQ's own:
-// a handler throws it to skip the remaining attempts (the job goes straight to the dead letters).
+// Errors of the queue component, each with a stable code. (`UnrecoverableError`, which a handler
+// throws to skip the remaining attempts, is BullMQ's own and exported from index.ts: this file
+// stays free of BullMQ so that the CLI can name these errors without loading it.)
 import { TieredError } from '../sdk/errors.js';
-export { UnrecoverableError } from 'bullmq';
 
 export class QueueError extends TieredError {}
 

@@ -15,8 +15,10 @@ export { assessRedisSettings, checkRedis, type RedisSettings, type RedisAssessme
 export { producerConnection, workerConnection } from './redis/connection.js';
 export { queueConfigSchema, type QueueConfig, type WorkerConfig, type Retention } from './config.js';
 export {
-  QueueError, RedisUnavailableError, InvalidPayloadError, RedisPolicyError, JobDefinitionError, JobTimeoutError, ScheduleError, UnrecoverableError,
+  QueueError, RedisUnavailableError, InvalidPayloadError, RedisPolicyError, JobDefinitionError, JobTimeoutError, ScheduleError,
 } from './errors.js';
+/** BullMQ's own: thrown by a handler, it skips the remaining attempts (straight to the dead letters). */
+export { UnrecoverableError } from 'bullmq';
 export { defineMapReduce, mapReduce, closeMapReduce, type MapReduce, type MapReduceOptions } from './mapreduce.js';
 export { sendAccepted, offload, jobStatusHandler, type OfflineOptions } from './http/offline.js';
 export { queueViewHandler, type QueueViewOptions } from './http/view.js';
