@@ -26,3 +26,12 @@ test('decays toward zero without samples, so a slow host is retried later', () =
   e.reset();
   assert.equal(e.value(5_000), undefined);
 });
+
+test('lastEstimate is the estimate at the last sample, without the decay since', () => {
+  const e = new PeakEwma({ decayTime: 1_000 });
+  assert.equal(e.lastEstimate(), undefined);
+  e.observe(20, 0);
+  assert.equal(e.lastEstimate(), 20);
+  assert.ok(e.value(5_000)! < 1);
+  assert.equal(e.lastEstimate(), 20);
+});

@@ -40,6 +40,11 @@ export class PeakEwma {
     return this.cost * Math.exp(-Math.max(0, now - this.stamp) / this.tau);
   }
 
+  /** The estimate as of the last sample, without the decay since (undefined until measured). */
+  lastEstimate(): number | undefined {
+    return this.measured ? this.cost : undefined;
+  }
+
   /** Forget all samples (a host that came back after an outage starts unmeasured). */
   reset(): void {
     this.cost = 0;

@@ -15,6 +15,11 @@ export interface Candidate {
   readonly maxconn: number;
   /** Peak-EWMA latency in ms right now; undefined while the server has no measurement. */
   readonly latency?: number;
+  /**
+   * The same estimate as of its last sample, without the decay since. The decay exists to send a
+   * slow server a request now and then (exploration); a hedge must not be that request.
+   */
+  readonly measuredLatency?: number;
 }
 
 /** Per-request input to a pick: the hash key (source IP, URI, header, cookie) when balancing by hash. */

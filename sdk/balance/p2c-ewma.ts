@@ -34,12 +34,14 @@ export function createP2cEwmaPicker(rng: Rng, options: P2cEwmaOptions = {}): Pic
 }
 
 /**
- * The server expected to answer one more request soonest: the lowest latency estimate, ties to
- * fewer in flight; unmeasured servers last (a hedge is no place to explore). For hedges: a
- * hedge is sent because its request is already late, so it must go where an answer comes
- * fastest. P2C's cost multiplies latency by in-flight count to spread load, which makes an idle
- * slow server look as cheap as a busy fast one: right for first attempts, wrong for hedges
- * (measured: with P2C picks, nearly every hedge of the slow-host benchmark went to the slow host).
+ * The server expected to answer one more request soonest: the lowest latency as last measured
+ * (no decay), ties to fewer in flight; unmeasured servers last. For hedges: a hedge is sent
+ * because its request is already late, so it must go where an answer comes fastest, and it is no
+ * place to explore. P2C's cost multiplies latency by in-flight count to spread load, which makes
+ * an idle slow server look as cheap as a busy fast one, and the decayed estimate makes an idle
+ * slow server look fast: right for first attempts, wrong for hedges. Worse, a hedge to the slow
+ * server is usually cancelled before it answers, so it never corrects the estimate (measured:
+ * nearly every hedge of the slow-host benchmark went to the slow host, p99.9 3-4x worse).
  */
 export function pickFastest<C extends Candidate>(servers: readonly C[]): C | undefined {
   let best: C | undefined;
@@ -50,7 +52,9 @@ export function pickFastest<C extends Candidate>(servers: readonly C[]): C | und
 }
 
 function fasterThan(a: Candidate, b: Candidate): boolean {
-  if (a.latency === undefined) return false;
-  if (b.latency === undefined) return true;
-  return a.latency < b.latency || (a.latency === b.latency && a.inFlight < b.inFlight);
+  const la = a.measuredLatency ?? a.latency;
+  const lb = b.measuredLatency ?? b.latency;
+  if (la === undefined) return false;
+  if (lb === undefined) return true;
+  return la < lb || (la === lb && a.inFlight < b.inFlight);
 }

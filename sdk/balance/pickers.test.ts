@@ -146,3 +146,12 @@ describe('pickFastest (hedge target)', () => {
     assert.equal(pickFastest([]), undefined);
   });
 });
+
+describe('pickFastest uses the estimate as last measured', () => {
+  test('a slow server whose estimate has decayed while idle is still slow for a hedge', () => {
+    const pool = make(2);
+    Object.assign(pool[0], { latency: 4, measuredLatency: 4 });
+    Object.assign(pool[1], { latency: 1, measuredLatency: 20 }); // idle for a while: decayed
+    assert.equal(pickFastest(pool)!.id, 's0');
+  });
+});

@@ -78,6 +78,9 @@ export class PoolServer implements PoolMember {
   get latency(): number | undefined {
     return this.ewma.value(this.pool.clock());
   }
+  get measuredLatency(): number | undefined {
+    return this.ewma.lastEstimate();
+  }
   get outlierState(): OutlierState {
     return this.pool.outlier?.state(this.id) ?? 'serving';
   }
