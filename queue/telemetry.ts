@@ -70,18 +70,9 @@ export function runInSpan<T>(span: Span, parent: Context, fn: () => Promise<T>):
 }
 
 /** Runs `fn` inside a span, recording an exception and error status when it throws. */
-export async function inSpan<T>(name: string, kind: SpanKind, parent: Context, attributes: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, { kind, attributes }, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+export function inSpan<T>(name: string, kind: SpanKind, parent: Context, attributes: Record<string, string | number>, fn: (span: Span) => Promise<T>): Promise<T> {
+  const span = tracer.startSpan(name, { kind, attributes }, parent);
+  return runInSpan(span, parent, () => fn(span));
 }
 
 export { SpanKind };
