@@ -225,40 +225,39 @@ test('XFetch also fires on L1 hits, so an L1-hot key is refreshed before it expi
   assert.equal(await cache.getOrLoad('x', loader), 2, 'L1 holds the new value');
 });
 
-test('read-your-writes: a caller arriving after invalidate() does not join a load that read old data', async () => {
-  const cache = memory();
-  let row = 'old';
+/**
+ * Starts a load of `k` that reads the row, then takes 80 ms to answer; resolves once the read is
+ * done, so the caller can change the row and invalidate while that load is still in flight.
+ */
+async function staleLoadInFlight(cache: ReturnType<typeof memory>, options?: { tags: string[] }) {
+  const db = { row: 'old' };
   let readDone: () => void = () => {};
   const hasRead = new Promise<void>((resolve) => (readDone = resolve));
   const early = cache.getOrLoad('k', async () => {
-    const read = row;
+    const read = db.row;
     readDone();
     await sleep(80);
     return read;
-  });
+  }, options);
   await hasRead;
-  row = 'new';
+  db.row = 'new';
+  return { db, early };
+}
+
+test('read-your-writes: a caller arriving after invalidate() does not join a load that read old data', async () => {
+  const cache = memory();
+  const { db, early } = await staleLoadInFlight(cache);
   await cache.invalidate('k');
-  assert.equal(await cache.getOrLoad('k', async () => row), 'new');
+  assert.equal(await cache.getOrLoad('k', async () => db.row), 'new');
   assert.equal(await early, 'old');
   assert.equal(await cache.getOrLoad('k', async () => 'unused'), 'new');
 });
 
 test('read-your-writes with tags: after invalidateTags() a new caller gets fresh data', async () => {
   const cache = memory();
-  let row = 'old';
-  let readDone: () => void = () => {};
-  const hasRead = new Promise<void>((resolve) => (readDone = resolve));
-  const early = cache.getOrLoad('k', async () => {
-    const read = row;
-    readDone();
-    await sleep(80);
-    return read;
-  }, { tags: ['t'] });
-  await hasRead;
-  row = 'new';
+  const { db, early } = await staleLoadInFlight(cache, { tags: ['t'] });
   await cache.invalidateTags('t');
-  assert.equal(await cache.getOrLoad('k', async () => row, { tags: ['t'] }), 'new');
+  assert.equal(await cache.getOrLoad('k', async () => db.row, { tags: ['t'] }), 'new');
   assert.equal(await early, 'old');
-  assert.equal(await cache.getOrLoad('k', async () => row, { tags: ['t'] }), 'new');
+  assert.equal(await cache.getOrLoad('k', async () => db.row, { tags: ['t'] }), 'new');
 });
