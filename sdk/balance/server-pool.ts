@@ -76,7 +76,7 @@ export class PoolServer implements PoolMember {
     return slowstartWeight(this.configuredWeight, this.upSince, this.pool.clock(), this.pool.slowstart);
   }
   get latency(): number | undefined {
-    return this.ewma.value(this.pool.clock());
+    return this.ewma.value(this.pool.pickingAt ?? this.pool.clock());
   }
   get measuredLatency(): number | undefined {
     return this.ewma.lastEstimate();
@@ -101,6 +101,8 @@ export class ServerPool implements StatusSetter {
   private readonly panicThreshold: number;
   private readonly members: PoolServer[] = [];
   private readonly listeners: ((event: PoolEvent) => void)[] = [];
+  /** The time of the pick in progress: every candidate's latency is read at one clock reading. */
+  pickingAt: number | undefined;
 
   constructor(servers: ServerSpec[], options: ServerPoolOptions = {}) {
     this.clock = options.clock ?? monotonicClock;
@@ -184,10 +186,19 @@ export class ServerPool implements StatusSetter {
     return eligible(this.members, { panicThreshold: this.panicThreshold });
   }
 
-  /** The server for a new request, or undefined (see `eligible().saturated` to tell full from down). */
-  pick(request?: PickRequest & { exclude?: ReadonlySet<string> }): PoolServer | undefined {
+  /**
+   * The server for a new request, or undefined (see `eligible().saturated` to tell full from down).
+   * `now`: the caller's clock reading, when it has one (saves a read per candidate).
+   */
+  pick(request?: PickRequest & { exclude?: ReadonlySet<string> }, now = this.clock()): PoolServer | undefined {
     const servers = this.candidates(request?.exclude);
-    return servers && this.picker.pick(servers, request);
+    if (!servers) return undefined;
+    this.pickingAt = now;
+    try {
+      return this.picker.pick(servers, request);
+    } finally {
+      this.pickingAt = undefined;
+    }
   }
 
   /** The server for a hedge: the eligible one expected to answer soonest (see pickFastest). */
@@ -203,17 +214,16 @@ export class ServerPool implements StatusSetter {
     return rest.length > 0 ? rest : undefined;
   }
 
-  /** A request is sent to `server`; returns its start time for end(). */
-  begin(server: PoolServer): number {
+  /** A request is sent to `server`; returns its start time for end() (`now` when given). */
+  begin(server: PoolServer, now = this.clock()): number {
     server.inFlight++;
     server.totals.requests++;
-    return this.clock();
+    return now;
   }
 
-  /** A request on `server` that began at `startedAt` ended with `outcome`. */
-  end(server: PoolServer, startedAt: number, outcome: Outcome): void {
+  /** A request on `server` that began at `startedAt` ended with `outcome` (at `now`, by default the clock). */
+  end(server: PoolServer, startedAt: number, outcome: Outcome, now = this.clock()): void {
     server.inFlight = Math.max(0, server.inFlight - 1);
-    const now = this.clock();
     const elapsed = now - startedAt;
     if (outcome === 'cancelled') {
       server.totals.cancelled++;

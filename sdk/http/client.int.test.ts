@@ -139,6 +139,21 @@ describe('smart HTTP client', () => {
     assert.ok(slow.deadlines.length >= 1 && slow.deadlines[0] <= 150 && slow.deadlines[0] > 50, `deadline header ${slow.deadlines}`);
   });
 
+  test('deadline header: only where a timeout was set (client or request), always when named, never when false', async () => {
+    const [host] = await backends(1);
+    const send = async (c: HttpClient, init?: { timeout: number }) => (await c.get('/', init)).dump();
+    await send(client({ hosts: [host.url] }));
+    assert.deepEqual(host.deadlines, [], 'implicit 10 s budget: no header');
+    await send(client({ hosts: [host.url] }), { timeout: 5_000 });
+    const seen = () => host.deadlines.length;
+    assert.equal(seen(), 1);
+    assert.ok(host.deadlines[0] <= 5_000 && host.deadlines[0] > 4_000, `request timeout ${host.deadlines}`);
+    await send(client({ hosts: [host.url], deadlineHeader: 'x-tiered-deadline-ms' }));
+    assert.ok(seen() === 2 && host.deadlines[1] > 9_000, `named header, default budget ${host.deadlines}`);
+    await send(client({ hosts: [host.url], timeout: '3s', deadlineHeader: false }));
+    assert.equal(seen(), 2, 'false: never');
+  });
+
   test('AbortSignal cancels the request', async () => {
     const [slow] = await backends(1, { delay: 2_000 });
     const c = client({ hosts: [slow.url] });

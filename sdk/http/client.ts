@@ -38,7 +38,11 @@ export interface HttpClientOptions {
   panicThreshold?: number | false;
   slowstart?: Duration;
   decayTime?: Duration;
-  /** Header carrying the remaining time budget in ms to the server; false to not send it. */
+  /**
+   * Header carrying the remaining time budget in ms to the server. By default
+   * `x-tiered-deadline-ms`, sent when a timeout was set (client `timeout` or the request's); a
+   * name sends it on every request (the 10 s default budget included); false never.
+   */
   deadlineHeader?: string | false;
   /** Keep-alive connections per host (unlimited by default). */
   connections?: number;
@@ -181,10 +185,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const discovery = startDiscovery(options.discovery ?? { static: options.hosts! }, applyHosts, logger);
   checker?.start();
 
-  const dispatchContext = {
-    pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock,
-    deadlineHeader: options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms'),
-  };
+  const dispatchContext = { pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock };
+  // The deadline header costs both ends a header per request: by default it goes only where a
+  // budget was chosen (client or request timeout), not for the implicit 10 s.
+  const deadlineName = options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms');
+  const deadlineAlways = typeof options.deadlineHeader === 'string' || options.timeout !== undefined;
   const spanNames = new Map<string, string>();
   const defaultHeaders = options.headers;
 
@@ -208,6 +213,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       request: { method, path: init.path, headers, body },
       idempotent: init.idempotent ?? IDEMPOTENT.has(method),
       key: init.key, signal: init.signal, timeout: init.timeout === undefined ? timeout : parseDuration(init.timeout),
+      deadlineHeader: deadlineAlways || init.timeout !== undefined ? deadlineName : undefined,
     };
     if (!span.isRecording()) {
       span.end(); // a non-recording span records nothing: skip the per-request bookkeeping

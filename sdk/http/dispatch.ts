@@ -37,6 +37,8 @@ export interface DispatchInput {
   key?: string;
   signal?: AbortSignal;
   timeout: number;
+  /** Header for the remaining budget on this request (else the context's, if any). */
+  deadlineHeader?: string;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -168,23 +170,25 @@ class RequestRun implements AttemptOwner {
   private launch(hedge: boolean, retry: boolean): boolean {
     const { ctx, input } = this;
     let server: PoolServer | undefined;
+    const now = ctx.clock(); // one reading for the pick and the start
     if (this.first === undefined && this.tried === undefined) {
-      server = ctx.pool.pick(input.key === undefined ? undefined : { key: input.key });
+      server = ctx.pool.pick(input.key === undefined ? undefined : { key: input.key }, now);
     } else if (hedge) {
       server = ctx.pool.pickFastest(this.triedSet()); // a late request: where an answer comes soonest
     } else {
-      server = ctx.pool.pick({ key: input.key, exclude: this.triedSet() });
+      server = ctx.pool.pick({ key: input.key, exclude: this.triedSet() }, now);
     }
     if (!server) return false;
     this.tried?.add(server.id);
-    const startedAt = ctx.pool.begin(server);
+    const startedAt = ctx.pool.begin(server, now);
     if (this.attempts++ === 0) {
       this.startedAt = startedAt;
       this.deadline = startedAt + input.timeout;
     }
     const remaining = Math.max(1, this.deadline - startedAt);
     const request = input.request;
-    const headers = ctx.deadlineHeader ? withDeadline(request.headers, ctx.deadlineHeader, remaining) : request.headers;
+    const deadlineHeader = input.deadlineHeader ?? ctx.deadlineHeader;
+    const headers = deadlineHeader ? withDeadline(request.headers, deadlineHeader, remaining) : request.headers;
     const attempt = new Attempt(this, server, startedAt, hedge, retry);
     if (this.first === undefined && this.tried === undefined) this.first = attempt;
     else (this.others ??= []).push(attempt);
@@ -251,8 +255,9 @@ class RequestRun implements AttemptOwner {
 
   private settle(attempt: Attempt, result: AttemptResult): void {
     const { ctx } = this;
-    const elapsed = ctx.clock() - result.startedAt;
-    ctx.pool.end(result.server, result.startedAt, result.outcome);
+    const now = ctx.clock();
+    const elapsed = now - result.startedAt;
+    ctx.pool.end(result.server, result.startedAt, result.outcome, now);
     ctx.metrics.attempt(result.server.id, elapsed, result.outcome);
     if (attempt.retry) ctx.budget?.release();
     // The hedge delay is a percentile of attempts that are not hedges (see HedgePolicy.record).
