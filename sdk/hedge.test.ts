@@ -107,3 +107,9 @@ test('bad late-stage options are clear errors', () => {
   assert.throws(() => new HedgePolicy({ percentile: 95, latePercentile: 90 }), /latePercentile must be in/);
   assert.throws(() => new HedgePolicy({ reserve: 10 }), /reserve must be in/);
 });
+
+test('loserGrace: 10 hedge delays by default, 0 allowed, negative is a clear error', () => {
+  assert.equal(new HedgePolicy().loserGrace, 10);
+  assert.equal(new HedgePolicy({ loserGrace: 0 }).loserGrace, 0);
+  assert.throws(() => new HedgePolicy({ loserGrace: -1 }), /loserGrace/);
+});

@@ -31,6 +31,11 @@ export interface HedgeOptions {
   maxDelay?: number;
   /** Largest hedging burst after a calm period, in hedges (10, as gRPC's maxTokens). */
   maxBalance?: number;
+  /**
+   * A race's loser is cancelled once it has run this many hedge delays (10), so that its host is
+   * charged its true latency when it answers meanwhile; 0 cancels at once.
+   */
+  loserGrace?: number;
   clock?: Clock;
 }
 
@@ -42,6 +47,7 @@ export class HedgePolicy {
   readonly latePercentile: number;
   readonly maxExtra: number;
   readonly reserve: number;
+  readonly loserGrace: number;
   private readonly minSamples: number;
   private readonly windowMs: number;
   private readonly minDelay: number;
@@ -72,6 +78,8 @@ export class HedgePolicy {
     this.maxBalance = options.maxBalance ?? 10;
     this.reserve = options.reserve ?? 2;
     if (!(this.reserve >= 0 && this.reserve < this.maxBalance)) throw new RangeError(`hedge reserve must be in [0, maxBalance), got ${this.reserve}`);
+    this.loserGrace = options.loserGrace ?? 10;
+    if (!(this.loserGrace >= 0)) throw new RangeError(`hedge loserGrace must be ≥ 0, got ${this.loserGrace}`);
     this.clock = options.clock ?? monotonicClock;
     this.rotatedAt = this.clock();
   }

@@ -1,10 +1,12 @@
 // The retry and hedge rules of dispatch(), with a scripted dispatcher (no sockets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ServerPool } from '../balance/server-pool.js';
 import { UpstreamError } from '../errors.js';
+import { HedgePolicy } from '../hedge.js';
 import { seededRng } from '../random.js';
 import { RetryBudget } from '../retry-budget.js';
 import { dispatch, type DispatchContext } from './dispatch.js';
@@ -18,8 +20,9 @@ function body(): Dispatcher.ResponseData['body'] {
   return stream;
 }
 
-function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): { ctx: DispatchContext; calls: string[] } {
+function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): { ctx: DispatchContext; calls: string[]; aborted: string[] } {
   const calls: string[] = [];
+  const aborted: string[] = [];
   const pool = new ServerPool(hosts.map((id) => ({ id })), { balance: 'roundrobin', rng: seededRng(1), outlier: false });
   const ctx: DispatchContext = {
     pool,
@@ -28,9 +31,20 @@ function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): 
       request: (options: Dispatcher.RequestOptions<unknown>, callback: (err: Error | null, data: Dispatcher.ResponseData<unknown>) => void) => {
         calls.push(server.id);
         const { opaque } = options;
+        let answered = false;
+        const answer = (error: Error | null, data: Dispatcher.ResponseData<unknown>) => {
+          if (answered) return;
+          answered = true;
+          callback(error, data);
+        };
+        // An attempt hands itself to undici as an EventEmitter-shaped signal when it can be cut.
+        (options.signal as unknown as EventEmitter | undefined)?.once('abort', () => {
+          aborted.push(server.id);
+          answer(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }), { opaque } as Dispatcher.ResponseData<unknown>);
+        });
         script(server.id).then(
-          (statusCode) => callback(null, { statusCode, statusText: '', headers: {}, body: body(), trailers: {}, opaque, context: {} }),
-          (error: Error) => callback(error, { opaque } as Dispatcher.ResponseData<unknown>),
+          (statusCode) => answer(null, { statusCode, statusText: '', headers: {}, body: body(), trailers: {}, opaque, context: {} }),
+          (error: Error) => answer(error, { opaque } as Dispatcher.ResponseData<unknown>),
         );
       },
     }) as unknown as Dispatcher,
@@ -39,7 +53,7 @@ function context(script: Script, hosts = ['http://a', 'http://b', 'http://c']): 
     metrics: createClientMetrics('test'),
     clock: () => performance.now(),
   };
-  return { ctx, calls };
+  return { ctx, calls, aborted };
 }
 
 const reset = () => Promise.reject(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
@@ -82,4 +96,43 @@ test('no retry without budget', async () => {
   ctx.budget = new RetryBudget({ ratio: 0, minConcurrent: 0 });
   assert.equal((await dispatch(ctx, get)).status, 503);
   assert.equal(calls.length, 1);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Host a answers after `slowMs`, the others at once; the hedge delay is ≈ 5 ms. */
+function hedged(slowMs: number, loserGrace?: number) {
+  const made = context((host) => (host === 'http://a' ? sleep(slowMs).then(() => 200) : Promise.resolve(200)));
+  made.ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0, loserGrace });
+  for (let i = 0; i < 5; i++) made.ctx.hedge.onRequest();
+  made.ctx.hedge.record(5);
+  return { ...made, a: made.ctx.pool.get('http://a')! };
+}
+
+test('a hedge race\'s loser answering within its grace (10 delays) is charged its true latency, not cancelled', async () => {
+  const { ctx, calls, aborted, a } = hedged(30);
+  const res = await dispatch(ctx, get);
+  assert.deepEqual([res.host, res.hedged, calls], ['http://b', true, ['http://a', 'http://b']]);
+  assert.equal(a.inFlight, 1, 'the loser still runs after the winner answered');
+  await sleep(60);
+  assert.deepEqual(aborted, []);
+  assert.deepEqual([a.inFlight, a.totals.cancelled], [0, 0]);
+  assert.ok(a.ewma.lastEstimate()! >= 25, `slow host charged ${a.ewma.lastEstimate()} ms`);
+});
+
+test('a loser still running after its grace is cut, and charged the time it ran', async () => {
+  const { ctx, aborted, a } = hedged(400);
+  assert.equal((await dispatch(ctx, get)).host, 'http://b');
+  await sleep(120);
+  assert.deepEqual(aborted, ['http://a']);
+  assert.deepEqual([a.inFlight, a.totals.cancelled], [0, 1]);
+  const charged = a.ewma.lastEstimate()!;
+  assert.ok(charged >= 45 && charged < 400, `slow host charged ${charged} ms`);
+});
+
+test('loserGrace 0 cuts the loser as soon as the hedge wins', async () => {
+  const { ctx, aborted, a } = hedged(400, 0);
+  assert.equal((await dispatch(ctx, get)).host, 'http://b');
+  assert.deepEqual(aborted, ['http://a']);
+  assert.equal(a.totals.cancelled, 1);
 });

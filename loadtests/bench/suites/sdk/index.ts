@@ -1,7 +1,8 @@
 // `tiered bench sdk`: the smart clients side by side, in the process that uses them.
 //   slow-host: open model at --rate; 3 hosts of 1 ms, one of them 20× slower (and 10% of its
-//              answers 100×): round robin vs P2C vs P2C-EWMA vs P2C-EWMA + hedging, with the
-//              all-healthy P2C-EWMA as the baseline; extra requests and the slow host's share.
+//              answers 100×): round robin vs P2C vs P2C-EWMA, each alone and + hedging (hedging's
+//              own effect per balancer), with the all-healthy P2C-EWMA as the baseline; extra
+//              requests and the slow host's share.
 //   heavy-tail: open model at --rate; 3 hosts of 1 ms, each answering 1% of requests after
 //              50–100 ms, at random: no balancer can avoid that tail, only hedging can cut it.
 //              P2C-EWMA alone (baseline) vs P2C-EWMA + hedging.
@@ -146,7 +147,9 @@ export default defineSuite<SdkEnv>({
         peers: [
           clientPeer('all-healthy p2c-ewma', env.healthy, { balance: 'p2c-ewma' }),
           clientPeer('roundrobin', env.withSlow, { balance: 'roundrobin' }, env.slow),
+          clientPeer('roundrobin + hedge', env.withSlow, { balance: 'roundrobin', hedge }, env.slow),
           clientPeer('random (p2c)', env.withSlow, { balance: 'random' }, env.slow),
+          clientPeer('random (p2c) + hedge', env.withSlow, { balance: 'random', hedge }, env.slow),
           clientPeer('p2c-ewma', env.withSlow, { balance: 'p2c-ewma' }, env.slow),
           clientPeer('p2c-ewma + hedge', env.withSlow, { balance: 'p2c-ewma', hedge }, env.slow),
         ],
