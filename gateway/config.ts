@@ -81,8 +81,14 @@ export const backendSchema = z.strictObject({
   slowstart: duration().default(0),
   /** Sticky sessions by an inserted cookie. */
   sticky: z.strictObject({ cookie: z.string().min(1).default('TIERED_SRV') }).optional(),
-  /** Idle keep-alive sockets kept per server. */
+  /** Idle keep-alive sockets kept per server (http-proxy-3 engine). */
   maxIdleSockets: z.number().int().min(0).default(256),
+  /**
+   * What carries HTTP requests to the servers: `undici` (default; its dispatch API, a third of
+   * the CPU per request) or `http-proxy-3` (its web pass on node:http keep-alive agents).
+   * WebSocket upgrades always go through http-proxy-3.
+   */
+  engine: z.enum(['undici', 'http-proxy-3']).default('undici'),
 });
 
 const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });

@@ -109,3 +109,11 @@ export function rawExchange(port: number, text: string, timeoutMs = 3000): Promi
     socket.write(text);
   });
 }
+
+/** The HTTP engines the proxy tests run against: every behaviour holds on both. */
+export const HTTP_ENGINES = ['undici', 'http-proxy-3'] as const;
+
+/** The same backends, carried by `engine`. */
+export function withEngine<T extends object>(engine: (typeof HTTP_ENGINES)[number], backends: T[]): (T & { engine: string })[] {
+  return backends.map((b) => ({ ...b, engine }));
+}

@@ -1,6 +1,8 @@
 // The runtime of one configured server, shared by HTTP and TCP mode: its balancing state (the
-// sdk PoolServer), its address, its keep-alive agent (HTTP), its check status and its stats.
+// sdk PoolServer), its address, its upstream connections (HTTP: an undici Pool, or a node:http
+// keep-alive agent for the http-proxy-3 engine), its check status and its stats.
 import { Agent } from 'node:http';
+import { Pool } from 'undici';
 import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import type { ServerConfig } from '../config.js';
@@ -29,8 +31,10 @@ export class ServerRuntime {
   readonly target: URL;
   readonly stats = new Stats();
   readonly check: CheckInfo = { status: 'none', detail: '', lastChange: Date.now(), lastCheck: 0 };
-  /** Upstream keep-alive agent (created on first HTTP use). */
+  /** Upstream keep-alive agent of the http-proxy-3 engine (created on first use). */
   private httpAgent: Agent | undefined;
+  /** Upstream connection pool of the undici engine (created on first use). */
+  private undiciPool: Pool | undefined;
   /** Wall-clock ms of the last state change of any kind (admin, health, ejection). */
   lastChange = Date.now();
 
@@ -52,12 +56,39 @@ export class ServerRuntime {
     return this.httpAgent;
   }
 
-  /** Open upstream sockets held by the agent (in use + idle): the leak check of the tests. */
+  /**
+   * The undici engine's keep-alive connections to this server: one request per connection at a
+   * time (no pipelining), no connection limit of its own (the balancer enforces maxconn), idle
+   * connections kept as long as the server's Keep-Alive hint allows (else 4 s).
+   */
+  upstream(connectTimeout: number): Pool {
+    if (!this.undiciPool) {
+      this.undiciPool = new Pool(this.target.origin, {
+        connections: null,
+        pipelining: 1,
+        connect: { timeout: connectTimeout },
+      });
+      this.undiciPool.on('connectionError', () => {}); // reported per request through the handler
+    }
+    return this.undiciPool;
+  }
+
+  /** Open upstream sockets (in use + idle) of either engine: the leak check of the tests. */
   openSockets(): { active: number; idle: number } {
     const count = (group: NodeJS.ReadOnlyDict<unknown[]> | undefined) =>
       Object.values(group ?? {}).reduce((n, list) => n + (list?.length ?? 0), 0);
-    if (!this.httpAgent) return { active: 0, idle: 0 };
-    return { active: count(this.httpAgent.sockets), idle: count(this.httpAgent.freeSockets) };
+    let active = 0;
+    let idle = 0;
+    if (this.httpAgent) {
+      active += count(this.httpAgent.sockets);
+      idle += count(this.httpAgent.freeSockets);
+    }
+    if (this.undiciPool) {
+      const stats = this.undiciPool.stats;
+      active += stats.connected - stats.free;
+      idle += stats.free;
+    }
+    return { active, idle };
   }
 
   /** HAProxy-like state for /stats: UP, DOWN, DRAIN, MAINT, plus transitional and ejection marks. */
@@ -72,5 +103,6 @@ export class ServerRuntime {
 
   destroy(): void {
     this.httpAgent?.destroy();
+    void this.undiciPool?.destroy().catch(() => {});
   }
 }

@@ -1,7 +1,9 @@
 // One client request through the HTTP proxy: guard → rate limit → headers → acquire a server
-// (maybe after waiting in the backend queue) → attempt via http-proxy-3 → on a retryable
-// failure another server within the retry budget → response (or 502/503/504 with the request
-// id) → access log. Every attempt ends exactly once in the pool (in-flight, EWMA, outlier).
+// (maybe after waiting in the backend queue) → attempt on the backend's upstream engine (undici
+// dispatch, or http-proxy-3's web pass) → on a retryable failure another server within the
+// retry budget → response (or 502/503/504 with the request id) → access log. Every attempt ends
+// exactly once in the pool (in-flight, EWMA, outlier). The engines only move bytes: they report
+// connect, response head and errors back here, where every decision is made.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { Outcome } from '../../sdk/balance/server-pool.js';
@@ -14,6 +16,7 @@ import { mayRetry, RETRYABLE_STATUS, requestHasBody, type AttemptFailure } from 
 import { rejectReason } from './request-guard.js';
 import { responseHeaders } from './headers.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
+import { sendWithUndici } from './undici-attempt.js';
 
 const MARK = Symbol('tiered.bytes');
 
@@ -36,6 +39,8 @@ export interface Attempt {
   retry: boolean;
   /** The request body for this attempt: fed from the client only once the server is connected. */
   body?: PassThrough;
+  /** Engine hook: stop the attempt because the client went away (undici; http-proxy-3 does it itself). */
+  cancel?: () => void;
 }
 
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
@@ -130,9 +135,10 @@ export class Exchange {
     this.tried.add(server.name);
     const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
-    const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt };
-    if (!this.hasBody) options.buffer = NO_BODY;
-    else if (!this.bodyStarted) options.buffer = attempt.body = new PassThrough();
+    let body: PassThrough | undefined;
+    if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
+    if (this.backend.config.engine === 'undici') return sendWithUndici(this, attempt, body);
+    const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt, buffer: body ?? NO_BODY };
     this.frontend.proxy.web(this.req, this.res, options as never, (error: Error) => this.onAttemptError(attempt, error));
   }
 
@@ -146,18 +152,31 @@ export class Exchange {
       }, timeouts.connect);
       socket.once('connect', () => {
         clearTimeout(timer);
-        attempt.connectedAt = performance.now();
-        this.startBody(attempt);
+        this.onConnected(attempt);
       });
       socket.once('close', () => clearTimeout(timer));
-    } else {
-      attempt.connectedAt = performance.now();
-      this.startBody(attempt);
-    }
+    } else this.onConnected(attempt);
     proxyReq.setTimeout(timeouts.server, () => {
       attempt.timedOut = true;
       proxyReq.destroy(new Error('server timeout'));
     });
+  }
+
+  /** http-proxy-3 'proxyRes' (selfHandleResponse): relay the response, or drop it for a retry. */
+  onProxyRes(proxyRes: IncomingMessage): void {
+    const relay = this.onResponse(this.attempt!, proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, proxyRes.headers.connection);
+    if (!relay) {
+      proxyRes.resume();
+      return;
+    }
+    proxyRes.on('error', () => this.res.destroy());
+    proxyRes.pipe(this.res);
+  }
+
+  /** The attempt's server is connected and the request is going out. */
+  onConnected(attempt: Attempt): void {
+    attempt.connectedAt = performance.now();
+    this.startBody(attempt);
   }
 
   /** The server is connected: the client's body may flow now (until here a retry can still send it). */
@@ -167,38 +186,41 @@ export class Exchange {
     this.req.pipe(attempt.body);
   }
 
-  /** http-proxy-3 'proxyRes' (selfHandleResponse): retry on 502/503/504 or write the response. */
-  onProxyRes(proxyRes: IncomingMessage): void {
-    const attempt = this.attempt!;
-    const status = proxyRes.statusCode ?? 502;
+  /**
+   * The attempt's response head: retry on 502/503/504 (true = relay the body to the client,
+   * false = the engine drops it), else the head goes to the client with hop-by-hop headers
+   * removed and the request id (and sticky cookie) added.
+   */
+  onResponse(attempt: Attempt, status: number, statusMessage: string | undefined, rawHeaders: string[], connection: string | undefined): boolean {
+    if (attempt !== this.attempt || attempt.ended) return false;
     const now = performance.now();
     this.connectMs = (attempt.connectedAt || now) - attempt.startedAt;
     this.headersMs = now - (attempt.connectedAt || attempt.startedAt);
     if (RETRYABLE_STATUS.has(status) && this.retryAllowed('status')) {
-      proxyRes.resume();
       this.lastFailure = { status, termination: 'SH', detail: `server answered ${status}` };
       this.endAttempt(attempt, 'server-error');
       this.retry();
-      return;
+      return false;
     }
     this.status = status;
-    const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
+    const headers = responseHeaders(rawHeaders, connection);
     headers.push('x-request-id', this.id);
     const sticky = this.backend.config.sticky;
     if (sticky && stickyServer(this.req, sticky.cookie) !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));
     const res = this.res;
     if (this.frontend.draining) res.shouldKeepAlive = false;
     try {
-      res.writeHead(status, proxyRes.statusMessage, headers);
+      res.writeHead(status, statusMessage, headers);
     } catch {
       this.endAttempt(attempt, 'server-error');
-      return this.fail(502, 'SH', 'invalid response header');
+      this.fail(502, 'SH', 'invalid response header');
+      return false;
     }
-    proxyRes.on('error', () => res.destroy());
-    proxyRes.pipe(res);
+    return true;
   }
 
-  private onAttemptError(attempt: Attempt, error: NodeJS.ErrnoException): void {
+  /** An attempt failed (connect error or timeout, reset, server timeout): retry or answer 502/504. */
+  onAttemptError(attempt: Attempt, error: NodeJS.ErrnoException): void {
     if (attempt.ended || this.done) return;
     const responded = this.res.headersSent;
     const connected = attempt.connectedAt > 0 && !attempt.connectTimedOut;
@@ -276,7 +298,10 @@ export class Exchange {
     }
     const attempt = this.attempt;
     if (attempt && !attempt.ended) {
-      if (!finished) this.termination = this.res.headersSent ? 'CD' : 'CH';
+      if (!finished) {
+        this.termination = this.res.headersSent ? 'CD' : 'CH';
+        attempt.cancel?.();
+      }
       this.endAttempt(attempt, finished ? (this.status >= 500 ? 'server-error' : 'success') : 'cancelled');
     }
     if (!finished && this.termination === '--') this.termination = 'CR';

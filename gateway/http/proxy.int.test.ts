@@ -3,9 +3,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type Gateway } from '../gateway.js';
-import { httpRequest, rawExchange, startTestBackend, type TestBackend } from '../test-backends.js';
+import { httpRequest, rawExchange, startTestBackend, type TestBackend, HTTP_ENGINES, withEngine } from '../test-backends.js';
 
-describe('gateway HTTP proxy', () => {
+for (const engine of HTTP_ENGINES) describe(`gateway HTTP proxy (${engine} engine)`, () => {
   let a: TestBackend;
   let b: TestBackend;
   let gw: Gateway;
@@ -23,11 +23,11 @@ describe('gateway HTTP proxy', () => {
         { name: 'slow', listen: '127.0.0.1:0', backend: 'slow' },
         { name: 'dead', listen: '127.0.0.1:0', backend: 'dead' },
       ],
-      backends: [
+      backends: withEngine(engine, [
         { name: 'app', balance: 'roundrobin', servers: [{ name: 'a', address: a.address }, { name: 'b', address: b.address }] },
         { name: 'slow', servers: [{ name: 'a', address: a.address }], timeouts: { server: '300ms' } },
         { name: 'dead', servers: [{ name: 'x', address: '127.0.0.1:1' }], outlier: { consecutiveErrors: 0 } },
-      ],
+      ]),
     });
     port = gw.ports().web;
     trustedPort = gw.ports()['behind-lb'];
@@ -152,7 +152,7 @@ describe('gateway HTTP proxy', () => {
   });
 });
 
-describe('gateway retries', () => {
+for (const engine of HTTP_ENGINES) describe(`gateway retries (${engine} engine)`, () => {
   let good: TestBackend;
   let flaky: TestBackend;
   let gw: Gateway;
@@ -166,10 +166,10 @@ describe('gateway retries', () => {
         { name: 'web', listen: '127.0.0.1:0', backend: 'app' },
         { name: 'down', listen: '127.0.0.1:0', backend: 'down' },
       ],
-      backends: [
+      backends: withEngine(engine, [
         { name: 'app', balance: 'roundrobin', servers: [{ name: 'flaky', address: flaky.address }, { name: 'good', address: good.address }], outlier: { consecutiveErrors: 0 }, panicThreshold: 0 },
         { name: 'down', balance: 'roundrobin', servers: [{ name: 'gone', address: '127.0.0.1:1' }, { name: 'good', address: good.address }], outlier: { consecutiveErrors: 0 } },
-      ],
+      ]),
     });
   });
 

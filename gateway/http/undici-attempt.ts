@@ -1,0 +1,90 @@
+// One attempt of an exchange on the undici engine: the request goes out through the server's
+// undici Pool (`dispatch`, no promise, no stream objects per request) and the response is
+// written straight into the client's ServerResponse, pausing the upstream socket while the
+// client's buffer is full. Decisions (retry, status, headers) stay in the exchange; this
+// only translates undici's handler calls into the exchange's connect / response / error calls.
+import type { PassThrough } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { Attempt, Exchange } from './exchange.js';
+
+const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
+const SERVER_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
+  const req = exchange.req;
+  const headers = req.headers;
+  // undici frames the body itself (chunked when there is no Content-Length) and refuses a
+  // Transfer-Encoding header; the guard already allowed only `chunked`.
+  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
+  const timeouts = exchange.backend.config.timeouts;
+  const handler = new UndiciAttempt(exchange, attempt);
+  attempt.cancel = () => handler.cancel();
+  attempt.server.upstream(timeouts.connect).dispatch({
+    path: req.url!,
+    method: req.method as Dispatcher.HttpMethod,
+    headers,
+    body: body ?? null,
+    headersTimeout: timeouts.server,
+    bodyTimeout: timeouts.server,
+  }, handler);
+}
+
+class UndiciAttempt implements Dispatcher.DispatchHandler {
+  private abort: ((error?: Error) => void) | undefined;
+  private cancelled = false;
+  /** The response goes to the client (false: dropped for a retry, or no response yet). */
+  private relay = false;
+  private resume: (() => void) | undefined;
+  private readonly onDrain = () => this.resume?.();
+
+  constructor(private readonly exchange: Exchange, private readonly attempt: Attempt) {}
+
+  /** The client went away: abort now, or as soon as undici hands the request a connection. */
+  cancel(): void {
+    this.cancelled = true;
+    this.abort?.();
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    if (this.cancelled) return abort();
+    this.abort = abort;
+    this.exchange.onConnected(this.attempt);
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (status < 200) return true; // interim responses: the client's own 100-continue was answered by Node
+    const headers: string[] = new Array(raw.length);
+    let connection: string | undefined;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toString('latin1');
+      const value = raw[i + 1].toString('latin1');
+      headers[i] = name;
+      headers[i + 1] = value;
+      if (name.length === 10 && name.toLowerCase() === 'connection') connection = value;
+    }
+    this.resume = resume;
+    this.relay = this.exchange.onResponse(this.attempt, status, statusText || undefined, headers, connection);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.relay) return true;
+    const res = this.exchange.res;
+    if (res.write(chunk)) return true;
+    if (res.destroyed) return true; // the client is gone: cancel() aborts the attempt
+    res.once('drain', this.onDrain);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.relay) this.exchange.res.end();
+  }
+
+  onError(error: Error): void {
+    const code = (error as NodeJS.ErrnoException).code;
+    const attempt = this.attempt;
+    if (code === CONNECT_TIMEOUT) attempt.connectTimedOut = true;
+    else if (code !== undefined && SERVER_TIMEOUTS.has(code)) attempt.timedOut = true;
+    this.exchange.onAttemptError(attempt, error as NodeJS.ErrnoException);
+  }
+}
