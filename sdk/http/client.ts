@@ -14,6 +14,7 @@ import { createLogger } from '../log/logger.js';
 import { monotonicClock, type Clock, type Rng } from '../random.js';
 import { RetryBudget } from '../retry-budget.js';
 import { startDiscovery, type DiscoveredHost, type DiscoveryOptions } from './discovery.js';
+import { DeadlineQueue } from './deadlines.js';
 import { dispatch } from './dispatch.js';
 import { createClientMetrics } from './metrics.js';
 import type { HttpResponse } from './response.js';
@@ -185,7 +186,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const discovery = startDiscovery(options.discovery ?? { static: options.hosts! }, applyHosts, logger);
   checker?.start();
 
-  const dispatchContext = { pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock };
+  const dispatchContext = { pool, dispatcherFor, budget, hedge, maxAttempts, metrics, clock, deadlines: new DeadlineQueue(clock) };
   // The deadline header costs both ends a header per request: by default it goes only where a
   // budget was chosen (client or request timeout), not for the implicit 10 s.
   const deadlineName = options.deadlineHeader === false ? undefined : (options.deadlineHeader ?? 'x-tiered-deadline-ms');

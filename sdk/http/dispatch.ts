@@ -17,6 +17,7 @@ import type { HedgePolicy } from '../hedge.js';
 import type { Clock } from '../random.js';
 import type { RetryBudget } from '../retry-budget.js';
 import { Attempt, type AttemptOwner, type AttemptRequest, type AttemptResult } from './attempt.js';
+import type { DeadlineEntry, DeadlineQueue } from './deadlines.js';
 import type { ClientMetrics } from './metrics.js';
 import { HttpResponse } from './response.js';
 
@@ -29,6 +30,8 @@ export interface DispatchContext {
   deadlineHeader?: string;
   metrics: ClientMetrics;
   clock: Clock;
+  /** Shared deadline timer of the client (else one timer per request). */
+  deadlines?: DeadlineQueue;
 }
 
 export interface DispatchInput {
@@ -73,7 +76,10 @@ function onHedgeCheck(run: RequestRun): void {
   run.hedgeDelayPassed(true);
 }
 
-class RequestRun implements AttemptOwner {
+class RequestRun implements AttemptOwner, DeadlineEntry {
+  dlPrev: DeadlineEntry | undefined = undefined;
+  dlNext: DeadlineEntry | undefined = undefined;
+  dlQueued = false;
   private resolve!: (res: HttpResponse) => void;
   private reject!: (error: unknown) => void;
   private finished = false;
@@ -117,7 +123,7 @@ class RequestRun implements AttemptOwner {
       return Promise.reject(new NoHostAvailableError(ctx.pool.servers.length === 0 ? 'no hosts discovered yet' : 'no healthy host available'));
     }
     input.signal?.addEventListener('abort', this, { once: true });
-    this.deadlineTimer = setTimeout(onDeadline, input.timeout, this);
+    if (!ctx.deadlines?.add(this, this.startedAt)) this.deadlineTimer = setTimeout(onDeadline, input.timeout, this);
     if (hedging) {
       const delay = ctx.hedge!.delay();
       if (delay !== undefined && delay < input.timeout) {
@@ -133,6 +139,10 @@ class RequestRun implements AttemptOwner {
   /** EventListener object for the caller's AbortSignal. */
   handleEvent(): void {
     if (!this.finished) this.fail(this.input.signal!.reason);
+  }
+
+  get deadlineAt(): number {
+    return this.deadline;
   }
 
   deadlineReached(): void {
@@ -305,7 +315,8 @@ class RequestRun implements AttemptOwner {
   /** Stop timers and listeners, cancel the attempts still running (they settle as losers). */
   private cleanUp(): void {
     this.finished = true;
-    clearTimeout(this.deadlineTimer);
+    if (this.dlQueued) this.ctx.deadlines!.remove(this);
+    else clearTimeout(this.deadlineTimer);
     if (this.hedgeTimer) clearTimeout(this.hedgeTimer);
     this.input.signal?.removeEventListener('abort', this);
     if (this.lastFailure) discard(this.lastFailure);
