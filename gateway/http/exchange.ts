@@ -20,6 +20,10 @@ import { sendWithUndici } from './undici-attempt.js';
 
 const MARK = Symbol('tiered.bytes');
 
+/** Where the http-proxy-3 hooks find the exchange of a request (set only on that engine's path). */
+export const EXCHANGE = Symbol('tiered.exchange');
+export type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
+
 /**
  * The "body" of a request without one: http-proxy-3 pipes `options.buffer || req` into the
  * upstream request; piping an already-ended IncomingMessage costs a resume, a read and several
@@ -138,6 +142,9 @@ export class Exchange {
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
     if (this.backend.config.engine === 'undici') return sendWithUndici(this, attempt, body);
+    // Only this engine's hooks need the exchange on the request: a finished exchange that stays
+    // reachable from the request (and so from undici's side) gets promoted by the scavenger.
+    (this.req as WithExchange)[EXCHANGE] = this;
     const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt, buffer: body ?? NO_BODY };
     this.frontend.proxy.web(this.req, this.res, options as never, (error: Error) => this.onAttemptError(attempt, error));
   }

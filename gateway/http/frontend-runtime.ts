@@ -9,12 +9,10 @@ import type { Logger } from '../../sdk/log/logger.js';
 import type { BackendRuntime } from '../backend/backend.js';
 import { Stats } from '../backend/stats.js';
 import type { HttpFrontendConfig } from '../config.js';
-import { Exchange, type Attempt } from './exchange.js';
+import { EXCHANGE, Exchange, type Attempt, type WithExchange } from './exchange.js';
 import { trustedProxyList } from './headers.js';
 import { RateLimiter } from './rate-limit.js';
 
-const EXCHANGE = Symbol('tiered.exchange');
-type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
 
 let durationHistogram: Histogram | undefined;
 function requestDuration(): Histogram {
@@ -69,9 +67,7 @@ export class HttpFrontendRuntime {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const exchange = new Exchange(this, req, res);
-    (req as WithExchange)[EXCHANGE] = exchange;
-    exchange.run();
+    new Exchange(this, req, res).run();
   }
 
   private metricAttributes(backend: string, status: number): MetricAttributes {
