@@ -108,8 +108,8 @@ test('bad late-stage options are clear errors', () => {
   assert.throws(() => new HedgePolicy({ reserve: 10 }), /reserve must be in/);
 });
 
-test('loserGrace: 10 hedge delays by default, 0 allowed, negative is a clear error', () => {
-  assert.equal(new HedgePolicy().loserGrace, 10);
-  assert.equal(new HedgePolicy({ loserGrace: 0 }).loserGrace, 0);
+test('loserGrace: 0 (cut at once) by default, 10 allowed, negative is a clear error', () => {
+  assert.equal(new HedgePolicy().loserGrace, 0);
+  assert.equal(new HedgePolicy({ loserGrace: 10 }).loserGrace, 10);
   assert.throws(() => new HedgePolicy({ loserGrace: -1 }), /loserGrace/);
 });

@@ -101,7 +101,7 @@ test('no retry without budget', async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Host a answers after `slowMs`, the others at once; the hedge delay is ≈ 5 ms. */
-function hedged(slowMs: number, loserGrace?: number) {
+function hedged(slowMs: number, loserGrace = 10) {
   const made = context((host) => (host === 'http://a' ? sleep(slowMs).then(() => 200) : Promise.resolve(200)));
   made.ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0, loserGrace });
   for (let i = 0; i < 5; i++) made.ctx.hedge.onRequest();
@@ -109,7 +109,7 @@ function hedged(slowMs: number, loserGrace?: number) {
   return { ...made, a: made.ctx.pool.get('http://a')! };
 }
 
-test('a hedge race\'s loser answering within its grace (10 delays) is charged its true latency, not cancelled', async () => {
+test('loserGrace 10: a hedge race\'s loser answering within its grace is charged its true latency, not cancelled', async () => {
   const { ctx, calls, aborted, a } = hedged(30);
   const res = await dispatch(ctx, get);
   assert.deepEqual([res.host, res.hedged, calls], ['http://b', true, ['http://a', 'http://b']]);
@@ -120,7 +120,7 @@ test('a hedge race\'s loser answering within its grace (10 delays) is charged it
   assert.ok(a.ewma.lastEstimate()! >= 25, `slow host charged ${a.ewma.lastEstimate()} ms`);
 });
 
-test('a loser still running after its grace is cut, and charged the time it ran', async () => {
+test('loserGrace 10: a loser still running after its grace is cut, and charged the time it ran', async () => {
   const { ctx, aborted, a } = hedged(400);
   assert.equal((await dispatch(ctx, get)).host, 'http://b');
   await sleep(120);
@@ -130,8 +130,11 @@ test('a loser still running after its grace is cut, and charged the time it ran'
   assert.ok(charged >= 45 && charged < 400, `slow host charged ${charged} ms`);
 });
 
-test('loserGrace 0 cuts the loser as soon as the hedge wins', async () => {
-  const { ctx, aborted, a } = hedged(400, 0);
+test('by default (loserGrace 0) the loser is cut as soon as the hedge wins', async () => {
+  const { ctx, aborted, a } = hedged(400);
+  ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0 });
+  for (let i = 0; i < 5; i++) ctx.hedge.onRequest();
+  ctx.hedge.record(5);
   assert.equal((await dispatch(ctx, get)).host, 'http://b');
   assert.deepEqual(aborted, ['http://a']);
   assert.equal(a.totals.cancelled, 1);

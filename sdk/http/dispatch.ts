@@ -330,12 +330,10 @@ class RequestRun implements AttemptOwner, DeadlineEntry {
   }
 
   /**
-   * A hedge race was won: the loser is cancelled once it has run `loserGrace` × the hedge delay
-   * (never past the deadline), not at once. A loser cancelled at once is charged only the few ms
-   * it had run, so a slow host whose first attempts keep losing to hedges looks fast and draws
-   * more first attempts (measured: 252 first attempts on the slow host with hedging, 92 without);
-   * in its grace time it mostly answers, and its host is charged its true latency. On HTTP/1.1,
-   * cancelling also costs the connection. Deadline and caller aborts cancel at once.
+   * A hedge race was won: the loser is cancelled at once, or (option `loserGrace`) once it has
+   * run that many hedge delays, never past the deadline, so that its host is charged its true
+   * latency when it answers meanwhile (a loser cut at once is charged only the time it ran) and
+   * an HTTP/1.1 connection survives. Deadline and caller aborts always cancel at once.
    */
   private stopLoser(attempt: Attempt): void {
     const grace = this.won ? (this.ctx.hedge?.loserGrace ?? 0) * this.hedgeDelay : 0;
