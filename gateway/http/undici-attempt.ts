@@ -43,7 +43,10 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   /** The response goes to the client (false: dropped for a retry, or no response yet). */
   private relay = false;
   private resume: (() => void) | undefined;
-  private readonly onDrain = () => this.resume?.();
+  /** Declared Content-Length of the response (-1: none). */
+  private length = -1;
+  /** A body that came whole in its first chunk waits for onComplete: one end(chunk), one write. */
+  private whole: Buffer | undefined;
 
   constructor(exchange: Exchange, attempt: Attempt) {
     this.exchange = exchange;
@@ -72,6 +75,7 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
       headers[i] = name;
       headers[i + 1] = value;
       if (name.length === 10 && name.toLowerCase() === 'connection') connection = value;
+      else if (name.length === 14 && name.toLowerCase() === 'content-length') this.length = Number(value);
     }
     this.resume = resume;
     this.relay = this.exchange.onResponse(this.attempt!, status, statusText || undefined, headers, connection);
@@ -81,14 +85,19 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     if (!this.relay) return true;
     const res = this.exchange!.res;
+    if (this.length === chunk.length && this.whole === undefined) {
+      this.whole = chunk;
+      return true;
+    }
     if (res.write(chunk)) return true;
     if (res.destroyed) return true; // the client is gone: cancel() aborts the attempt
-    res.once('drain', this.onDrain);
+    // A closure only here: a per-instance arrow field costs a name-keeping call on every request under tsx.
+    res.once('drain', () => this.resume?.());
     return false;
   }
 
   onComplete(): void {
-    if (this.relay) this.exchange!.res.end();
+    if (this.relay) this.exchange!.res.end(this.whole);
     this.release();
   }
 
@@ -109,5 +118,6 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
     this.attempt = undefined;
     this.abort = undefined;
     this.resume = undefined;
+    this.whole = undefined;
   }
 }
