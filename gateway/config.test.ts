@@ -16,6 +16,7 @@ test('gateway config: defaults filled, tcp and http frontends side by side, re-p
   assert.equal(config.backends[0].check?.type === 'http' && config.backends[0].check.expect.max, 399);
   assert.equal(config.backends[0].timeouts.connect, 5000);
   assert.equal(config.backends[0].retries.budget, 0.2);
+  assert.equal(config.backends[0].engine, 'undici');
   assert.deepEqual(gatewayConfigSchema.parse(config), config);
 });
 
@@ -23,8 +24,9 @@ test('a bad gateway field is reported with its path', () => {
   assert.throws(() => parseConfigText([
     'gateway:',
     '  frontends: [{ name: web, listen: "nope", backend: missing }]',
-    '  backends: [{ name: app, balance: fastest, servers: [{ name: s1, address: "127.0.0.1:1" }] }]',
+    '  backends: [{ name: app, balance: fastest, engine: curl, servers: [{ name: s1, address: "127.0.0.1:1" }] }]',
   ].join('\n')), (error: Error) => {
+    assert.match(error.message, /gateway\.backends\[0\]\.engine: expected one of/);
     assert.match(error.message, /gateway\.frontends\[0\]\.listen: expected host:port, got "nope"/);
     assert.match(error.message, /gateway\.backends\[0\]\.balance: expected one of/);
     return true;

@@ -30,7 +30,12 @@ export default defineSuite<GatewayBackends>({
         title: `closed model, ${ctx.options.connections} connections, 2 backends`,
         unit: 'req',
         model: 'closed',
-        peers: [directPeer(backends.directUrl, 'direct', 'no proxy: both backend processes share one SO_REUSEPORT port'), ...proxies(backends.fast)],
+        peers: [
+          directPeer(backends.directUrl, 'direct', 'no proxy: both backend processes share one SO_REUSEPORT port'),
+          ...proxies(backends.fast),
+          // Every feature on the same upstream client as the bare http-proxy-3 row: what the features cost.
+          tieredGatewayPeer({ name: 'tiered http-proxy-3', servers: backends.fast, balance: 'default', engine: 'http-proxy-3' }),
+        ],
         subject: 'tiered',
         baseline: 'direct',
         compare: ['rate', 'cpu'],
