@@ -43,6 +43,7 @@ export class BackendRuntime {
         picker: config.hash ? { hash: { balanceFactor: config.hash.boundedLoad } } : undefined,
         panicThreshold: config.panicThreshold > 0 ? config.panicThreshold / 100 : false,
         slowstart: config.slowstart,
+        decayTime: config.decayTime,
         outlier: config.outlier.consecutiveErrors > 0
           ? {
             consecutiveFailures: config.outlier.consecutiveErrors,
