@@ -17,20 +17,9 @@ import { rejectReason } from './request-guard.js';
 import { responseHeaders } from './headers.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 import { sendWithUndici } from './undici-attempt.js';
+import { sendWithHttpProxy3 } from './proxy3-attempt.js';
 
 const MARK = Symbol('tiered.bytes');
-
-/** Where the http-proxy-3 hooks find the exchange of a request (set only on that engine's path). */
-export const EXCHANGE = Symbol('tiered.exchange');
-export type WithExchange = IncomingMessage & { [EXCHANGE]?: Exchange };
-
-/**
- * The "body" of a request without one: http-proxy-3 pipes `options.buffer || req` into the
- * upstream request; piping an already-ended IncomingMessage costs a resume, a read and several
- * ticks per request, so a bodiless request just ends the upstream request (its headers go out
- * as soon as the socket is assigned). The client request is still drained by the server.
- */
-const NO_BODY = { pipe(destination: { end(): void }): void { destination.end(); } };
 
 export interface Attempt {
   server: ServerRuntime;
@@ -141,43 +130,8 @@ export class Exchange {
     this.attempt = attempt;
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
-    if (this.backend.config.engine === 'undici') return sendWithUndici(this, attempt, body);
-    // Only this engine's hooks need the exchange on the request: a finished exchange that stays
-    // reachable from the request (and so from undici's side) gets promoted by the scavenger.
-    (this.req as WithExchange)[EXCHANGE] = this;
-    const options: Record<string, unknown> = { target: server.target, agent: server.agent, attempt, buffer: body ?? NO_BODY };
-    this.frontend.proxy.web(this.req, this.res, options as never, (error: Error) => this.onAttemptError(attempt, error));
-  }
-
-  /** http-proxy-3 'proxyReq': socket assigned. Connect timeout, server (inactivity) timeout. */
-  onProxyReq(attempt: Attempt, proxyReq: import('node:http').ClientRequest, socket: import('node:net').Socket): void {
-    const timeouts = this.backend.config.timeouts;
-    if (socket.connecting) {
-      const timer = setTimeout(() => {
-        attempt.connectTimedOut = true;
-        proxyReq.destroy(new Error('connect timeout'));
-      }, timeouts.connect);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        this.onConnected(attempt);
-      });
-      socket.once('close', () => clearTimeout(timer));
-    } else this.onConnected(attempt);
-    proxyReq.setTimeout(timeouts.server, () => {
-      attempt.timedOut = true;
-      proxyReq.destroy(new Error('server timeout'));
-    });
-  }
-
-  /** http-proxy-3 'proxyRes' (selfHandleResponse): relay the response, or drop it for a retry. */
-  onProxyRes(proxyRes: IncomingMessage): void {
-    const relay = this.onResponse(this.attempt!, proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, proxyRes.headers.connection);
-    if (!relay) {
-      proxyRes.resume();
-      return;
-    }
-    proxyRes.on('error', () => this.res.destroy());
-    proxyRes.pipe(this.res);
+    if (this.backend.config.engine === 'undici') sendWithUndici(this, attempt, body);
+    else sendWithHttpProxy3(this, attempt, body);
   }
 
   /** The attempt's server is connected and the request is going out. */

@@ -4,15 +4,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockList } from 'node:net';
 import { metrics, type Histogram } from '@opentelemetry/api';
-import { ProxyServer } from 'http-proxy-3';
+import type { ProxyServer } from 'http-proxy-3';
 import type { Logger } from '../../sdk/log/logger.js';
 import type { BackendRuntime } from '../backend/backend.js';
 import { Stats } from '../backend/stats.js';
 import type { HttpFrontendConfig } from '../config.js';
-import { EXCHANGE, Exchange, type Attempt, type WithExchange } from './exchange.js';
+import { Exchange } from './exchange.js';
 import { trustedProxyList } from './headers.js';
 import { RateLimiter } from './rate-limit.js';
-
 
 let durationHistogram: Histogram | undefined;
 function requestDuration(): Histogram {
@@ -21,21 +20,6 @@ function requestDuration(): Histogram {
     unit: 's',
   });
   return durationHistogram;
-}
-
-/** One shared http-proxy-3 instance: the per-request hooks find their exchange on the request. */
-export function createHttpProxy(): ProxyServer {
-  const proxy = new ProxyServer({ xfwd: false, selfHandleResponse: true, prependPath: true });
-  proxy.on('proxyReq', (proxyReq, req, _res, options, socket) => {
-    const attempt = (options as { attempt?: Attempt }).attempt;
-    const exchange = (req as WithExchange)[EXCHANGE];
-    if (attempt && exchange) exchange.onProxyReq(attempt, proxyReq, socket);
-  });
-  proxy.on('proxyRes', (proxyRes, req) => {
-    (req as WithExchange)[EXCHANGE]?.onProxyRes(proxyRes);
-  });
-  proxy.on('error', () => {}); // every call passes its own callback; this only keeps a stray error from throwing
-  return proxy;
 }
 
 export class HttpFrontendRuntime {
