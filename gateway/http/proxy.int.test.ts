@@ -2,6 +2,7 @@
 // proxy, malformed and smuggling-shaped requests, error responses, timeouts, retries.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { startGateway, type Gateway } from '../gateway.js';
 import { httpRequest, rawExchange, startTestBackend, type TestBackend, HTTP_ENGINES, withEngine } from '../test-backends.js';
 
@@ -127,6 +128,36 @@ for (const engine of HTTP_ENGINES) describe(`gateway HTTP proxy (${engine} engin
       assert.equal(res.status, 200);
       assert.equal(res.body.length, payload.length);
       assert.ok(res.body.endsWith('the-end'));
+    } finally {
+      a.handler = undefined;
+      b.handler = undefined;
+    }
+  });
+
+  // Only the undici engine: http-proxy-3's web pass does not pass interim responses on.
+  if (engine === 'undici') test('103 Early Hints from the server reach the client before the response', async () => {
+    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      if (req.url !== '/hints') return false;
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      setTimeout(() => res.end('after hints'), 20);
+      return true;
+    };
+    a.handler = handler;
+    b.handler = handler;
+    try {
+      const hints: string[] = [];
+      const body = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/hints' }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(text));
+        });
+        req.on('information', (info) => hints.push(`${info.statusCode} ${info.headers.link}`));
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(body, 'after hints');
+      assert.deepEqual(hints, ['103 </style.css>; rel=preload; as=style']);
     } finally {
       a.handler = undefined;
       b.handler = undefined;

@@ -3,6 +3,7 @@
 // written straight into the client's ServerResponse, pausing the upstream socket while the
 // client's buffer is full. Decisions (retry, status, headers) stay in the exchange; this
 // only translates undici's handler calls into the exchange's connect / response / error calls.
+import type { ServerResponse } from 'node:http';
 import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Attempt, Exchange } from './exchange.js';
@@ -35,6 +36,17 @@ export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassT
  * collections (measured: ~9 MB promoted per scavenge at 10k req/s, 8-18 ms scavenges, until the
  * links were cut).
  */
+function earlyHints(res: ServerResponse, raw: Buffer[]): void {
+  const link: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toString('latin1').toLowerCase() === 'link') link.push(raw[i + 1].toString('latin1'));
+  if (link.length === 0) return;
+  try {
+    res.writeEarlyHints({ link });
+  } catch {
+    // an invalid Link value: the hint is only a hint
+  }
+}
+
 class UndiciAttempt implements Dispatcher.DispatchHandler {
   private exchange: Exchange | undefined;
   private attempt: Attempt | undefined;
@@ -66,7 +78,13 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(status: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
-    if (status < 200 || !this.exchange) return true; // interim responses: the client's own 100-continue was answered by Node
+    if (!this.exchange) return true;
+    if (status < 200) {
+      // Interim responses: 103 Early Hints go on to the client (its Link headers), as HAProxy
+      // forwards them; the client's own 100-continue was already answered by Node.
+      if (status === 103 && !this.exchange.res.headersSent) earlyHints(this.exchange.res, raw);
+      return true;
+    }
     const headers: string[] = new Array(raw.length);
     let connection: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
