@@ -107,9 +107,3 @@ test('bad late-stage options are clear errors', () => {
   assert.throws(() => new HedgePolicy({ percentile: 95, latePercentile: 90 }), /latePercentile must be in/);
   assert.throws(() => new HedgePolicy({ reserve: 10 }), /reserve must be in/);
 });
-
-test('loserGrace: 0 (cut at once) by default, 10 allowed, negative is a clear error', () => {
-  assert.equal(new HedgePolicy().loserGrace, 0);
-  assert.equal(new HedgePolicy({ loserGrace: 10 }).loserGrace, 10);
-  assert.throws(() => new HedgePolicy({ loserGrace: -1 }), /loserGrace/);
-});

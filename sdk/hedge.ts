@@ -31,13 +31,6 @@ export interface HedgeOptions {
   maxDelay?: number;
   /** Largest hedging burst after a calm period, in hedges (10, as gRPC's maxTokens). */
   maxBalance?: number;
-  /**
-   * A race's loser is cancelled once it has run this many hedge delays, so that its host is
-   * charged its true latency when it answers meanwhile (and an HTTP/1.1 connection survives);
-   * 0 (default) cancels at once. Measured on the slow-host benchmark, 10 did not lower the slow
-   * host's share nor the tail and spent more extra requests, so it is off by default.
-   */
-  loserGrace?: number;
   clock?: Clock;
 }
 
@@ -49,7 +42,6 @@ export class HedgePolicy {
   readonly latePercentile: number;
   readonly maxExtra: number;
   readonly reserve: number;
-  readonly loserGrace: number;
   private readonly minSamples: number;
   private readonly windowMs: number;
   private readonly minDelay: number;
@@ -80,8 +72,6 @@ export class HedgePolicy {
     this.maxBalance = options.maxBalance ?? 10;
     this.reserve = options.reserve ?? 2;
     if (!(this.reserve >= 0 && this.reserve < this.maxBalance)) throw new RangeError(`hedge reserve must be in [0, maxBalance), got ${this.reserve}`);
-    this.loserGrace = options.loserGrace ?? 0;
-    if (!(this.loserGrace >= 0)) throw new RangeError(`hedge loserGrace must be ≥ 0, got ${this.loserGrace}`);
     this.clock = options.clock ?? monotonicClock;
     this.rotatedAt = this.clock();
   }

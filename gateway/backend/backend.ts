@@ -55,7 +55,7 @@ export class BackendRuntime {
       },
     );
     for (const s of config.servers) {
-      this.servers.set(s.name, new ServerRuntime(s, this.pool.get(s.name)!, { maxIdleSockets: config.maxIdleSockets }));
+      this.servers.set(s.name, new ServerRuntime(s, this.pool.get(s.name)!, { maxIdleSockets: config.maxIdleSockets, connectTimeout: config.timeouts.connect, serverTimeout: config.timeouts.server }));
     }
     this.retryBudget = new RetryBudget({ ratio: config.retries.budget, minConcurrent: config.retries.minConcurrent });
     this.queue = new WaitQueue(config.maxQueue, config.queueTimeout);

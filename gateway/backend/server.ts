@@ -19,8 +19,14 @@ export interface CheckInfo {
   lastCheck: number;
 }
 
-export interface AgentOptions {
+/** How this server's upstream connections are made (from its backend's config). */
+export interface UpstreamOptions {
+  /** Idle sockets kept by the http-proxy-3 engine's agent. */
   maxIdleSockets: number;
+  /** Connect timeout of the undici engine's pool, ms. */
+  connectTimeout: number;
+  /** The undici engine's wait for response headers, and between body chunks, ms (→ 504). */
+  serverTimeout: number;
 }
 
 export class ServerRuntime {
@@ -38,7 +44,7 @@ export class ServerRuntime {
   /** Wall-clock ms of the last state change of any kind (admin, health, ejection). */
   lastChange = Date.now();
 
-  constructor(readonly config: ServerConfig, readonly pool: PoolServer, private readonly agentOptions: AgentOptions) {
+  constructor(readonly config: ServerConfig, readonly pool: PoolServer, private readonly upstreamOptions: UpstreamOptions) {
     const parsed = parseHostPort(config.address)!;
     this.name = config.name;
     this.host = parsed.host;
@@ -50,7 +56,7 @@ export class ServerRuntime {
     this.httpAgent ??= new Agent({
       keepAlive: true,
       keepAliveMsecs: 1000,
-      maxFreeSockets: this.agentOptions.maxIdleSockets,
+      maxFreeSockets: this.upstreamOptions.maxIdleSockets,
       scheduling: 'lifo',
     });
     return this.httpAgent;
@@ -61,12 +67,14 @@ export class ServerRuntime {
    * time (no pipelining), no connection limit of its own (the balancer enforces maxconn), idle
    * connections kept as long as the server's Keep-Alive hint allows (else 4 s).
    */
-  upstream(connectTimeout: number): Pool {
+  get upstream(): Pool {
     if (!this.undiciPool) {
       this.undiciPool = new Pool(this.target.origin, {
         connections: null,
         pipelining: 1,
-        connect: { timeout: connectTimeout },
+        connect: { timeout: this.upstreamOptions.connectTimeout },
+        headersTimeout: this.upstreamOptions.serverTimeout,
+        bodyTimeout: this.upstreamOptions.serverTimeout,
       });
       this.undiciPool.on('connectionError', () => {}); // reported per request through the handler
     }

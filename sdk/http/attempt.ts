@@ -48,7 +48,6 @@ export class Attempt {
   aborted = false;
   reason: unknown = undefined;
   private listener: (() => void) | undefined;
-  private cutTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly owner: AttemptOwner,
@@ -87,13 +86,6 @@ export class Attempt {
     listener?.();
   }
 
-  /** Cancel in `ms` unless it finishes first (a hedge race's loser in its grace time). */
-  abortAfter(ms: number): void {
-    if (this.done || this.aborted || this.cutTimer) return;
-    this.cutTimer = setTimeout(abortAttempt, ms, this);
-    this.cutTimer.unref();
-  }
-
   // EventEmitter subset used by undici for `signal`.
   on(_event: 'abort', listener: () => void): this {
     this.listener = listener;
@@ -111,13 +103,8 @@ export class Attempt {
     if (this.done) return;
     this.done = true;
     this.result = result;
-    if (this.cutTimer) clearTimeout(this.cutTimer);
     this.owner.attemptDone(this);
   }
-}
-
-function abortAttempt(attempt: Attempt): void {
-  attempt.abort();
 }
 
 function onAnswer(error: Error | null, data: Dispatcher.ResponseData<unknown>): void {

@@ -32,7 +32,7 @@ export interface HttpClientOptions {
   timeout?: Duration;
   retry?: { budget?: number; minConcurrent?: number; attempts?: number } | false;
   /** Hedged requests for idempotent calls; off unless given. */
-  hedge?: { percentile?: number; latePercentile?: number; maxExtra?: number; reserve?: number; minSamples?: number; minDelay?: Duration; window?: Duration; loserGrace?: number } | false;
+  hedge?: { percentile?: number; latePercentile?: number; maxExtra?: number; reserve?: number; minSamples?: number; minDelay?: Duration; window?: Duration } | false;
   /** Active health checks; off unless given. */
   health?: { path?: string; interval?: Duration; fastInterval?: Duration; downInterval?: Duration; rise?: number; fall?: number; timeout?: Duration; expect?: [number, number] } | false;
   outlier?: { consecutiveFailures?: number; baseEjectionTime?: Duration; maxEjectionTime?: Duration; maxEjectedShare?: number } | false;
@@ -141,7 +141,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const maxAttempts = options.retry === false ? 1 : Math.max(1, options.retry?.attempts ?? 3);
   const hedge = options.hedge ? new HedgePolicy({
     percentile: options.hedge.percentile, latePercentile: options.hedge.latePercentile, maxExtra: options.hedge.maxExtra,
-    reserve: options.hedge.reserve, minSamples: options.hedge.minSamples, loserGrace: options.hedge.loserGrace,
+    reserve: options.hedge.reserve, minSamples: options.hedge.minSamples,
     minDelay: ms(options.hedge.minDelay, 1), window: ms(options.hedge.window, 10_000), clock,
   }) : undefined;
   const health = options.health || undefined;

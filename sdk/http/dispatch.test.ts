@@ -101,40 +101,16 @@ test('no retry without budget', async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Host a answers after `slowMs`, the others at once; the hedge delay is ≈ 5 ms. */
-function hedged(slowMs: number, loserGrace = 10) {
+function hedged(slowMs: number) {
   const made = context((host) => (host === 'http://a' ? sleep(slowMs).then(() => 200) : Promise.resolve(200)));
-  made.ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0, loserGrace });
+  made.ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0 });
   for (let i = 0; i < 5; i++) made.ctx.hedge.onRequest();
   made.ctx.hedge.record(5);
   return { ...made, a: made.ctx.pool.get('http://a')! };
 }
 
-test('loserGrace 10: a hedge race\'s loser answering within its grace is charged its true latency, not cancelled', async () => {
-  const { ctx, calls, aborted, a } = hedged(30);
-  const res = await dispatch(ctx, get);
-  assert.deepEqual([res.host, res.hedged, calls], ['http://b', true, ['http://a', 'http://b']]);
-  assert.equal(a.inFlight, 1, 'the loser still runs after the winner answered');
-  await sleep(60);
-  assert.deepEqual(aborted, []);
-  assert.deepEqual([a.inFlight, a.totals.cancelled], [0, 0]);
-  assert.ok(a.ewma.lastEstimate()! >= 25, `slow host charged ${a.ewma.lastEstimate()} ms`);
-});
-
-test('loserGrace 10: a loser still running after its grace is cut, and charged the time it ran', async () => {
+test('the loser of a hedge race is cut as soon as the hedge wins', async () => {
   const { ctx, aborted, a } = hedged(400);
-  assert.equal((await dispatch(ctx, get)).host, 'http://b');
-  await sleep(120);
-  assert.deepEqual(aborted, ['http://a']);
-  assert.deepEqual([a.inFlight, a.totals.cancelled], [0, 1]);
-  const charged = a.ewma.lastEstimate()!;
-  assert.ok(charged >= 45 && charged < 400, `slow host charged ${charged} ms`);
-});
-
-test('by default (loserGrace 0) the loser is cut as soon as the hedge wins', async () => {
-  const { ctx, aborted, a } = hedged(400);
-  ctx.hedge = new HedgePolicy({ minSamples: 1, maxExtra: 1, reserve: 0 });
-  for (let i = 0; i < 5; i++) ctx.hedge.onRequest();
-  ctx.hedge.record(5);
   assert.equal((await dispatch(ctx, get)).host, 'http://b');
   assert.deepEqual(aborted, ['http://a']);
   assert.equal(a.totals.cancelled, 1);

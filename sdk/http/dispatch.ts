@@ -291,7 +291,7 @@ class RequestRun implements AttemptOwner, DeadlineEntry {
 
   /**
    * An attempt that lost (hedge race, deadline, caller abort): charged as cancelled (or timeout)
-   * when it was cut, with its own outcome and true latency when it answered in its grace time.
+   * when it was cut, with its own outcome when it had answered already.
    */
   private settleLoser(attempt: Attempt, result: AttemptResult): void {
     const cut = attempt.aborted;
@@ -325,21 +325,8 @@ class RequestRun implements AttemptOwner, DeadlineEntry {
     this.first = undefined;
     const others = this.others;
     this.others = undefined;
-    if (first) this.stopLoser(first);
-    if (others) for (const attempt of others) this.stopLoser(attempt);
-  }
-
-  /**
-   * A hedge race was won: the loser is cancelled at once, or (option `loserGrace`) once it has
-   * run that many hedge delays, never past the deadline, so that its host is charged its true
-   * latency when it answers meanwhile (a loser cut at once is charged only the time it ran) and
-   * an HTTP/1.1 connection survives. Deadline and caller aborts always cancel at once.
-   */
-  private stopLoser(attempt: Attempt): void {
-    const grace = this.won ? (this.ctx.hedge?.loserGrace ?? 0) * this.hedgeDelay : 0;
-    const left = Math.min(this.deadline, attempt.startedAt + grace) - this.ctx.clock();
-    if (left > 0) attempt.abortAfter(left);
-    else attempt.abort();
+    if (first) first.abort();
+    if (others) for (const attempt of others) attempt.abort();
   }
 }
 
