@@ -10,11 +10,10 @@ import type { Outcome } from '../../sdk/balance/server-pool.js';
 import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
 import type { ServerRuntime } from '../backend/server.js';
 import { sendError } from './error-response.js';
-import { ensureTraceparent, requestIdFor, setForwardedHeaders, stripRequestHopByHop, unmappedAddress, isTrusted } from './headers.js';
+import { headerObject, isTrusted, requestIdFor, unmappedAddress, upstreamRequestHead } from './headers.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
 import { mayRetry, RETRYABLE_STATUS, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
-import { responseHeaders } from './headers.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 import { sendWithUndici } from './undici-attempt.js';
 import { sendWithHttpProxy3 } from './proxy3-attempt.js';
@@ -41,7 +40,10 @@ export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' 
 
 export class Exchange {
   readonly start = performance.now();
-  readonly id: string;
+  /** The request id: the client's x-request-id when sane, else a new one (set by run()). */
+  id = '';
+  /** The request headers for the servers, [name, value, …] (set by run()). */
+  upstreamHeaders: string[] = [];
   readonly client: string;
   backend!: BackendRuntime;
   attempt: Attempt | undefined;
@@ -59,7 +61,6 @@ export class Exchange {
   private cancelQueue: (() => void) | undefined;
 
   constructor(readonly frontend: HttpFrontendRuntime, readonly req: IncomingMessage, readonly res: ServerResponse) {
-    this.id = requestIdFor(req.headers['x-request-id']);
     this.client = unmappedAddress(req.socket.remoteAddress);
   }
 
@@ -68,22 +69,24 @@ export class Exchange {
     frontend.stats.requests++;
     res.once('close', () => this.onClose());
     const reason = rejectReason(req);
-    if (reason) return this.fail(400, 'PR', reason, { connection: 'close' });
+    if (reason) {
+      this.id = requestIdFor(req.headers['x-request-id']);
+      return this.fail(400, 'PR', reason, { connection: 'close' });
+    }
+    const backend = frontend.backend();
+    const node = backend?.config.engine === 'http-proxy-3';
+    const head = upstreamRequestHead(req.rawHeaders, this.client, frontend.proto, isTrusted(frontend.trusted, this.client), node ? 'node' : 'undici');
+    this.id = head.id;
+    this.upstreamHeaders = head.headers;
     if (frontend.rateLimiter) {
       const wait = frontend.rateLimiter.check(this.client);
       if (wait > 0) return this.fail(429, 'RR', 'rate limit', { 'retry-after': String(wait) });
     }
-    const backend = frontend.backend();
     if (!backend) return this.fail(503, 'PR', 'no backend');
     this.backend = backend;
     backend.retryBudget.deposit();
-    const headers = req.headers;
-    this.hasBody = requestHasBody(headers);
-    if (headers.expect !== undefined) delete headers.expect; // Node already answered 100-continue
-    stripRequestHopByHop(headers);
-    setForwardedHeaders(headers, this.client, frontend.proto, isTrusted(frontend.trusted, this.client));
-    headers['x-request-id'] = this.id;
-    ensureTraceparent(headers);
+    this.hasBody = requestHasBody(req.headers);
+    if (node) req.headers = headerObject(head.headers); // http-proxy-3 builds its request from req.headers
     this.acquire();
   }
 
@@ -149,10 +152,10 @@ export class Exchange {
 
   /**
    * The attempt's response head: retry on 502/503/504 (true = relay the body to the client,
-   * false = the engine drops it), else the head goes to the client with hop-by-hop headers
-   * removed and the request id (and sticky cookie) added.
+   * false = the engine drops it), else the head goes to the client with the request id (and
+   * sticky cookie) added. `headers` comes without hop-by-hop headers (the engine removed them).
    */
-  onResponse(attempt: Attempt, status: number, statusMessage: string | undefined, rawHeaders: string[], connection: string | undefined): boolean {
+  onResponse(attempt: Attempt, status: number, statusMessage: string | undefined, headers: string[]): boolean {
     if (attempt !== this.attempt || attempt.ended) return false;
     const now = performance.now();
     this.connectMs = (attempt.connectedAt || now) - attempt.startedAt;
@@ -164,7 +167,6 @@ export class Exchange {
       return false;
     }
     this.status = status;
-    const headers = responseHeaders(rawHeaders, connection);
     headers.push('x-request-id', this.id);
     const sticky = this.backend.config.sticky;
     if (sticky && stickyServer(this.req, sticky.cookie) !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));

@@ -1,40 +1,175 @@
 // Request and response header rewriting of the HTTP proxy: hop-by-hop removal (RFC 9110 §7.6.1),
 // X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239), believed only from trusted proxies,
-// x-request-id and W3C traceparent. Pure functions over header objects.
+// x-request-id and W3C traceparent. Pure functions over flat [name, value, …] header lists, as
+// node:http's rawHeaders and undici take them (no header objects, no deletes on the hot path).
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { BlockList, isIPv6 } from 'node:net';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade'];
-const HOP_BY_HOP_SET = new Set([...HOP_BY_HOP, 'transfer-encoding']);
+/** Hop-by-hop headers (RFC 9110 §7.6.1), framing included: never passed on as they came. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
 
-/** Removes hop-by-hop request headers, including the ones the Connection header names. */
-export function stripRequestHopByHop(headers: IncomingHttpHeaders, keepUpgrade = false): void {
-  const connection = headers.connection;
-  if (connection) {
-    for (const token of connection.split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name && name !== 'upgrade' && name !== 'transfer-encoding' && name !== 'x-request-id' && name !== 'host') delete headers[name];
-    }
+/** Whether `name` is hop-by-hop; only names of a hop-by-hop name's length are lowercased. */
+export function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2: case 7: case 10: case 16: case 17: case 18: case 19: return HOP_BY_HOP.has(name.toLowerCase());
+    default: return false;
   }
-  for (const name of HOP_BY_HOP) {
-    if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
-    if (headers[name] !== undefined) delete headers[name];
-  }
-  // Transfer-Encoding stays when it frames the body (Node re-frames it as chunked to the server).
 }
 
-/** Response headers from rawHeaders, without hop-by-hop ones; a flat [name, value, ...] list. */
-export function responseHeaders(rawHeaders: string[], connectionHeader: string | undefined): string[] {
+/** Extra hop-by-hop names a Connection header lists (beyond close / keep-alive / upgrade); undefined when none. */
+function connectionOptions(connection: string | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
   let extra: Set<string> | undefined;
-  if (connectionHeader) {
-    extra = new Set(connectionHeader.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+  for (const token of connection.split(',')) {
+    const name = token.trim().toLowerCase();
+    if (!name || name === 'close' || name === 'keep-alive' || name === 'upgrade' || NEVER_DROPPED.has(name)) continue;
+    (extra ??= new Set()).add(name);
   }
+  return extra;
+}
+
+/** Never removed because a Connection header names them: framing, routing and tracing depend on them. */
+const NEVER_DROPPED = new Set(['host', 'content-length', 'transfer-encoding', 'x-request-id', 'traceparent']);
+
+/** `list` without the headers a Connection header names as hop-by-hop options (usually none: `list` itself). */
+export function withoutConnectionOptions(list: string[], connection: string | undefined): string[] {
+  const names = connectionOptions(connection);
+  if (!names) return list;
   const out: string[] = [];
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const lower = rawHeaders[i].toLowerCase();
-    if (HOP_BY_HOP_SET.has(lower) || extra?.has(lower)) continue;
-    out.push(rawHeaders[i], rawHeaders[i + 1]);
+  for (let i = 0; i < list.length; i += 2) if (!names.has(list[i].toLowerCase())) out.push(list[i], list[i + 1]);
+  return out;
+}
+
+/**
+ * Response headers for the client from a server's [name, value, …] list: hop-by-hop ones and
+ * those the Connection header names removed (Node frames the response itself).
+ */
+export function responseHeaders(raw: readonly string[], connection: string | undefined): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!isHopByHop(raw[i])) out.push(raw[i], raw[i + 1]);
+  return withoutConnectionOptions(out, connection);
+}
+
+/**
+ * Who the upstream request is for: `undici` frames the body itself (Transfer-Encoding goes),
+ * `node` (http-proxy-3's web pass) passes Transfer-Encoding on, `upgrade` also keeps
+ * Connection and Upgrade (a WebSocket handshake).
+ */
+export type UpstreamMode = 'undici' | 'node' | 'upgrade';
+
+export interface UpstreamRequestHead {
+  /** [name, value, …] for the server, client's order and case kept. */
+  headers: string[];
+  /** The request id (the client's when sane, else new), also in `headers`. */
+  id: string;
+}
+
+/**
+ * The request headers a server gets, built in one pass over the client's rawHeaders (no header
+ * object, no deletes): hop-by-hop headers and Expect dropped (Node answered 100-continue),
+ * X-Forwarded-For/-Proto/-Host and Forwarded set (the client's values extended only when it is a
+ * trusted proxy, else replaced), x-request-id and a valid W3C traceparent (tracestate kept only
+ * with the traceparent it belongs to). The guard has already refused smuggling shapes.
+ */
+export function upstreamRequestHead(raw: readonly string[], client: string, proto: 'http' | 'https', trusted: boolean, mode: UpstreamMode): UpstreamRequestHead {
+  const headers: string[] = [];
+  let host: string | undefined;
+  let connection: string | undefined;
+  let xff: string | undefined;
+  let xfProto: string | undefined;
+  let xfHost: string | undefined;
+  let forwarded: string | undefined;
+  let incomingId: string | undefined;
+  let idCount = 0;
+  let traceparent: string | undefined;
+  let traceCount = 0;
+  let tracestate: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    switch (name.length) {
+      case 2: case 4: case 6: case 7: case 9: case 10: case 11: case 12: case 15: case 16: case 17: case 18: case 19:
+        break;
+      default:
+        headers.push(name, value);
+        continue;
+    }
+    switch (name.toLowerCase()) {
+      case 'host':
+        host ??= value;
+        headers.push(name, value);
+        break;
+      case 'connection':
+        connection = connection === undefined ? value : `${connection}, ${value}`;
+        if (mode === 'upgrade') headers.push(name, value);
+        break;
+      case 'upgrade':
+        if (mode === 'upgrade') headers.push(name, value);
+        break;
+      case 'transfer-encoding':
+        if (mode !== 'undici') headers.push(name, value);
+        break;
+      case 'keep-alive': case 'proxy-connection': case 'proxy-authenticate': case 'proxy-authorization': case 'te': case 'trailer': case 'expect':
+        break;
+      case 'x-forwarded-for':
+        xff = xff === undefined ? value : `${xff}, ${value}`;
+        break;
+      case 'x-forwarded-proto':
+        xfProto ??= value;
+        break;
+      case 'x-forwarded-host':
+        xfHost ??= value;
+        break;
+      case 'forwarded':
+        forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+        break;
+      case 'x-request-id':
+        incomingId = value;
+        idCount++;
+        break;
+      case 'traceparent':
+        traceparent = value;
+        traceCount++;
+        break;
+      case 'tracestate':
+        tracestate = tracestate === undefined ? value : `${tracestate},${value}`;
+        break;
+      default:
+        headers.push(name, value);
+    }
+  }
+  const hostValue = host ?? '';
+  const element = `for=${forwardedNode(client)};proto=${proto}${hostValue ? `;host="${hostValue}"` : ''}`;
+  if (trusted) {
+    headers.push(
+      'x-forwarded-for', xff ? `${xff}, ${client}` : client,
+      'x-forwarded-proto', xfProto ?? proto,
+      'x-forwarded-host', xfHost ?? hostValue,
+      'forwarded', forwarded ? `${forwarded}, ${element}` : element,
+    );
+  } else {
+    headers.push('x-forwarded-for', client, 'x-forwarded-proto', proto, 'x-forwarded-host', hostValue, 'forwarded', element);
+  }
+  const id = requestIdFor(idCount === 1 ? incomingId : undefined);
+  headers.push('x-request-id', id);
+  if (traceCount === 1 && validTraceparent(traceparent!)) {
+    headers.push('traceparent', traceparent!);
+    if (tracestate !== undefined) headers.push('tracestate', tracestate);
+  } else headers.push('traceparent', newTraceparent());
+  return { headers: withoutConnectionOptions(headers, connection), id };
+}
+
+/**
+ * A header object from a [name, value, …] list, as node:http's req.headers has it (lowercase
+ * names; repeated ones joined, Cookie with "; "): for the http-proxy-3 engine, which builds its
+ * request from req.headers.
+ */
+export function headerObject(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i].toLowerCase();
+    const previous = out[name];
+    out[name] = previous === undefined ? list[i + 1] : `${previous}${name === 'cookie' ? '; ' : ', '}${list[i + 1]}`;
   }
   return out;
 }
@@ -67,27 +202,6 @@ function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
-/**
- * Sets X-Forwarded-For/-Proto/-Host and Forwarded. From a trusted proxy the incoming values are
- * kept and this hop is appended; from anyone else they are replaced.
- */
-export function setForwardedHeaders(headers: IncomingHttpHeaders, client: string, proto: 'http' | 'https', trusted: boolean): void {
-  const host = headers.host ?? '';
-  if (trusted) {
-    const xff = headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = xff ? `${xff}, ${client}` : client;
-    headers['x-forwarded-proto'] ??= proto;
-    headers['x-forwarded-host'] ??= host;
-    const element = `for=${forwardedNode(client)};proto=${proto}${host ? `;host="${host}"` : ''}`;
-    headers.forwarded = headers.forwarded ? `${headers.forwarded}, ${element}` : element;
-  } else {
-    headers['x-forwarded-for'] = client;
-    headers['x-forwarded-proto'] = proto;
-    headers['x-forwarded-host'] = host;
-    headers.forwarded = `for=${forwardedNode(client)};proto=${proto}${host ? `;host="${host}"` : ''}`;
-  }
-}
-
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 /** The incoming x-request-id when it is sane, else a new one. */
@@ -101,7 +215,7 @@ let pool = Buffer.alloc(0);
 let offset = 0;
 function randomHex24(): string {
   if (offset + 24 > pool.length) {
-    pool = randomBytes(24 * 256);
+    pool = randomBytes(24 * 1024);
     offset = 0;
   }
   const hex = pool.toString('hex', offset, offset + 24);
@@ -109,16 +223,15 @@ function randomHex24(): string {
   return hex;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const TRACEPARENT = /^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/** The incoming W3C traceparent when valid (trace id kept); else a new root one. Returns the trace id. */
-export function ensureTraceparent(headers: IncomingHttpHeaders): string {
-  const value = headers.traceparent;
-  const match = typeof value === 'string' ? TRACEPARENT.exec(value) : null;
-  if (match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2])) return match[1];
+/** A W3C traceparent of version 00 with non-zero trace and parent ids. */
+export function validTraceparent(value: string): boolean {
+  return TRACEPARENT.test(value);
+}
+
+/** A new root traceparent (sampled). */
+export function newTraceparent(): string {
   const bytes = randomHex24();
-  const traceId = bytes.slice(0, 32);
-  headers.traceparent = `00-${traceId}-${bytes.slice(32, 48)}-01`;
-  delete headers.tracestate;
-  return traceId;
+  return `00-${bytes.slice(0, 32)}-${bytes.slice(32, 48)}-01`;
 }

@@ -50,6 +50,8 @@ test('request guard: smuggling shapes, bad targets and hosts are refused; absolu
   assert.match(rejectReason(req('/a', { host: 'x', 'content-length': '1', 'transfer-encoding': 'chunked' }))!, /Content-Length together/);
   assert.match(rejectReason(req('/a', { host: 'x', 'transfer-encoding': 'gzip, chunked' }))!, /Transfer-Encoding/);
   assert.match(rejectReason(req('/a', { host: 'evil.com/x@y' }))!, /Host/);
+  assert.match(rejectReason(req('/a', { host: 'x', 'content-length': '5, 5' }))!, /Content-Length/);
+  assert.equal(rejectReason(req('/a', { host: 'x', 'content-length': '5' })), undefined);
   assert.match(rejectReason(req('*'))!, /target/);
   const absolute = req('http://169.254.169.254/latest?x=1');
   assert.equal(rejectReason(absolute), undefined);

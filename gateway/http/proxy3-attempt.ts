@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { PassThrough } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
 import type { Attempt, Exchange } from './exchange.js';
+import { responseHeaders } from './headers.js';
 
 /** Where the hooks find the exchange of a request (set only on this engine's path: a finished
  * exchange reachable from its request would outlive young-generation GCs on the undici path). */
@@ -68,7 +69,8 @@ function armAttempt(exchange: Exchange, attempt: Attempt, proxyReq: ClientReques
 
 /** 'proxyRes': relay the response, or drop it for a retry. */
 function relayResponse(exchange: Exchange, proxyRes: IncomingMessage): void {
-  const relay = exchange.onResponse(exchange.attempt!, proxyRes.statusCode ?? 502, proxyRes.statusMessage, proxyRes.rawHeaders, proxyRes.headers.connection);
+  const headers = responseHeaders(proxyRes.rawHeaders, proxyRes.headers.connection);
+  const relay = exchange.onResponse(exchange.attempt!, proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
   if (!relay) {
     proxyRes.resume();
     return;

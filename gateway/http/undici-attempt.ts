@@ -7,22 +7,20 @@ import type { ServerResponse } from 'node:http';
 import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Attempt, Exchange } from './exchange.js';
+import { isHopByHop, withoutConnectionOptions } from './headers.js';
 
 const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 const SERVER_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
   const req = exchange.req;
-  const headers = req.headers;
-  // undici frames the body itself (chunked when there is no Content-Length) and refuses a
-  // Transfer-Encoding header; the guard already allowed only `chunked`.
-  if (headers['transfer-encoding'] !== undefined) delete headers['transfer-encoding'];
   const handler = new UndiciAttempt(exchange, attempt);
   attempt.cancel = () => handler.cancel();
   attempt.server.upstream.dispatch({
     path: req.url!,
     method: req.method as Dispatcher.HttpMethod,
-    headers,
+    // undici frames the body itself (chunked without a Content-Length): the list has no Transfer-Encoding
+    headers: exchange.upstreamHeaders,
     body: body ?? null,
   }, handler);
 }
@@ -83,18 +81,21 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
       if (status === 103 && !this.exchange.res.headersSent) earlyHints(this.exchange.res, raw);
       return true;
     }
-    const headers: string[] = new Array(raw.length);
+    const headers: string[] = [];
     let connection: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toString('latin1');
       const value = raw[i + 1].toString('latin1');
-      headers[i] = name;
-      headers[i + 1] = value;
-      if (name.length === 10 && name.toLowerCase() === 'connection') connection = value;
-      else if (name.length === 14 && name.toLowerCase() === 'content-length') this.length = Number(value);
+      if (name.length === 14) {
+        if (name.toLowerCase() === 'content-length') this.length = Number(value);
+      } else if (isHopByHop(name)) {
+        if (name.length === 10 && name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+        continue;
+      }
+      headers.push(name, value);
     }
     this.resume = resume;
-    this.relay = this.exchange.onResponse(this.attempt!, status, statusText || undefined, headers, connection);
+    this.relay = this.exchange.onResponse(this.attempt!, status, statusText || undefined, withoutConnectionOptions(headers, connection));
     return true;
   }
 

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { rawErrorResponse } from './error-response.js';
-import { ensureTraceparent, isTrusted, requestIdFor, setForwardedHeaders, stripRequestHopByHop, unmappedAddress } from './headers.js';
+import { headerObject, isTrusted, unmappedAddress, upstreamRequestHead } from './headers.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
 import { rejectReason } from './request-guard.js';
 import { hashKey, stickyServer } from './affinity.js';
@@ -28,11 +28,8 @@ export function proxyUpgrade(runtime: HttpFrontendRuntime, req: IncomingMessage,
     return;
   }
   runtime.stats.requests++;
-  const headers = req.headers;
-  stripRequestHopByHop(headers, true);
-  setForwardedHeaders(headers, client, runtime.proto, isTrusted(runtime.trusted, client));
-  headers['x-request-id'] = requestIdFor(headers['x-request-id']);
-  ensureTraceparent(headers);
+  // http-proxy-3's ws pass builds the handshake from req.headers
+  req.headers = headerObject(upstreamRequestHead(req.rawHeaders, client, runtime.proto, isTrusted(runtime.trusted, client), 'upgrade').headers);
   const startedAt = backend.begin(server);
   let ended = false;
   const end = (outcome: 'success' | 'connect-error') => {
