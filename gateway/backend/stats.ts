@@ -50,8 +50,15 @@ export class Stats {
   private windowStart = Date.now();
 
   status(code: number): void {
-    const klass = code >= 100 && code < 600 ? (`${Math.floor(code / 100)}xx` as '2xx') : 'other';
-    this.responses[klass]++;
+    const r = this.responses;
+    switch ((code / 100) | 0) {
+      case 2: r['2xx']++; break;
+      case 3: r['3xx']++; break;
+      case 4: r['4xx']++; break;
+      case 5: r['5xx']++; break;
+      case 1: r['1xx']++; break;
+      default: r.other++;
+    }
   }
 
   time(ms: number, now = Date.now()): void {

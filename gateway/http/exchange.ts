@@ -10,15 +10,14 @@ import type { Outcome } from '../../sdk/balance/server-pool.js';
 import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
 import type { ServerRuntime } from '../backend/server.js';
 import { sendError } from './error-response.js';
-import { headerObject, isTrusted, requestIdFor, unmappedAddress, upstreamRequestHead } from './headers.js';
+import { headerObject, isTrusted, requestIdFor, upstreamRequestHead } from './headers.js';
+import { clientConnection, type ClientConnection } from './client-connection.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
-import { mayRetry, RETRYABLE_STATUS, requestHasBody, type AttemptFailure } from './retry-policy.js';
+import { isRetryableStatus, mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 import { sendWithUndici } from './undici-attempt.js';
 import { sendWithHttpProxy3 } from './proxy3-attempt.js';
-
-const MARK = Symbol('tiered.bytes');
 
 export interface Attempt {
   server: ServerRuntime;
@@ -45,9 +44,11 @@ export class Exchange {
   /** The request headers for the servers, [name, value, …] (set by run()). */
   upstreamHeaders: string[] = [];
   readonly client: string;
+  readonly connection: ClientConnection;
   backend!: BackendRuntime;
   attempt: Attempt | undefined;
-  readonly tried = new Set<string>();
+  /** Servers tried so far, made at the first retry (the first attempt's server is `attempt.server`). */
+  private tried: Set<string> | undefined;
   retries = 0;
   status = 0;
   termination: Termination = '--';
@@ -59,15 +60,23 @@ export class Exchange {
   /** Body bytes began to flow to a server: from then on the request cannot be sent again. */
   private bodyStarted = false;
   private cancelQueue: (() => void) | undefined;
+  /**
+   * The end is seen on the response's own 'close' (http-proxy-3 ends the response itself, and a
+   * pipelined request's connection already watches an earlier exchange); else the connection's
+   * 'close' tells of a client gone, and the exchange closes itself when it ends the response.
+   */
+  private watchesResponse = false;
 
   constructor(readonly frontend: HttpFrontendRuntime, readonly req: IncomingMessage, readonly res: ServerResponse) {
-    this.client = unmappedAddress(req.socket.remoteAddress);
+    this.connection = clientConnection(req.socket);
+    this.client = this.connection.client;
   }
 
   run(): void {
-    const { req, res, frontend } = this;
+    const { req, frontend } = this;
     frontend.stats.requests++;
-    res.once('close', () => this.onClose());
+    if (this.connection.active === undefined) this.connection.active = this;
+    else this.watchResponse();
     const reason = rejectReason(req);
     if (reason) {
       this.id = requestIdFor(req.headers['x-request-id']);
@@ -75,6 +84,7 @@ export class Exchange {
     }
     const backend = frontend.backend();
     const node = backend?.config.engine === 'http-proxy-3';
+    if (node) this.watchResponse();
     const head = upstreamRequestHead(req.rawHeaders, this.client, frontend.proto, isTrusted(frontend.trusted, this.client), node ? 'node' : 'undici');
     this.id = head.id;
     this.upstreamHeaders = head.headers;
@@ -91,26 +101,35 @@ export class Exchange {
   }
 
   private acquire(): void {
-    const queuedAt = performance.now();
     const backend = this.backend;
     const sticky = backend.config.sticky ? stickyServer(this.req, backend.config.sticky.cookie) : undefined;
+    const request = { exclude: this.tried, prefer: sticky, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined };
+    const server = backend.pick(request);
+    if (server) {
+      if (this.queueMs < 0) this.queueMs = 0;
+      this.send(server);
+      return;
+    }
+    // No server has room right now: wait in the backend's queue (or fail at once).
+    const queuedAt = performance.now();
     let settled = false;
-    const cancel = backend.acquire(
-      { exclude: this.tried, prefer: sticky, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined },
-      (server, failure) => {
-        settled = true;
-        this.cancelQueue = undefined;
-        if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;
-        if (server && this.tried.has(server.name)) {
-          // A retry that waited in the queue was handed a server it already tried: never twice
-          // on the same server. The slot was not taken, so the next waiter gets it.
-          this.backend.serveQueue();
-          this.failAfterAttempt();
-        } else if (server) this.send(server);
-        else this.noServer(failure!);
-      },
-    );
+    const cancel = backend.acquire(request, (waited, failure) => {
+      settled = true;
+      this.cancelQueue = undefined;
+      if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;
+      if (waited && this.hasTried(waited.name)) {
+        // A retry that waited in the queue was handed a server it already tried: never twice
+        // on the same server. The slot was not taken, so the next waiter gets it.
+        this.backend.serveQueue();
+        this.failAfterAttempt();
+      } else if (waited) this.send(waited);
+      else this.noServer(failure!);
+    });
     if (!settled) this.cancelQueue = cancel;
+  }
+
+  private hasTried(name: string): boolean {
+    return this.tried ? this.tried.has(name) : this.attempt?.server.name === name;
   }
 
   private noServer(failure: AcquireFailure): void {
@@ -128,7 +147,7 @@ export class Exchange {
       this.backend.serveQueue();
       return;
     }
-    this.tried.add(server.name);
+    this.tried?.add(server.name);
     const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
     let body: PassThrough | undefined;
@@ -160,7 +179,7 @@ export class Exchange {
     const now = performance.now();
     this.connectMs = (attempt.connectedAt || now) - attempt.startedAt;
     this.headersMs = now - (attempt.connectedAt || attempt.startedAt);
-    if (RETRYABLE_STATUS.has(status) && this.retryAllowed('status')) {
+    if (isRetryableStatus(status) && this.retryAllowed('status')) {
       this.lastFailure = { status, termination: 'SH', detail: `server answered ${status}` };
       this.endAttempt(attempt, 'server-error');
       this.retry();
@@ -220,11 +239,12 @@ export class Exchange {
   private retryAllowed(failure: AttemptFailure): boolean {
     const backend = this.backend;
     if (!mayRetry({ method: this.req.method, hasBody: this.bodyStarted, failure, retries: this.retries, maxRetries: backend.config.retries.attempts })) return false;
-    if (this.tried.size >= backend.servers.size) return false;
+    if ((this.tried?.size ?? 1) >= backend.servers.size) return false;
     return backend.retryBudget.tryAcquire();
   }
 
   private retry(): void {
+    this.tried ??= new Set([this.attempt!.server.name]);
     this.retries++;
     this.backend.stats.retries++;
     this.attempt!.server.stats.retries++;
@@ -248,13 +268,31 @@ export class Exchange {
     this.termination = termination;
     if (this.frontend.draining) this.res.shouldKeepAlive = false;
     sendError(this.res, status, this.id, detail, extra);
+    this.responseEnded();
   }
 
-  /** The client side is closed (response finished or client gone): account and log once. */
-  private onClose(): void {
+  /** The response went to the client whole: the exchange is over (unless its response's own 'close' tells). */
+  responseEnded(): void {
+    if (!this.watchesResponse && this.res.writableEnded) this.close(true);
+  }
+
+  /** The client connection closed under the exchange, or (when watched) the response closed. */
+  onClientClose(): void {
+    this.close(this.res.writableFinished);
+  }
+
+  private watchResponse(): void {
+    if (this.watchesResponse) return;
+    this.watchesResponse = true;
+    if (this.connection.active === this) this.connection.active = undefined;
+    this.res.once('close', () => this.onClientClose());
+  }
+
+  /** Account and log once: `finished` = the whole response went to the client. */
+  private close(finished: boolean): void {
     if (this.done) return;
     this.done = true;
-    const finished = this.res.writableFinished;
+    if (this.connection.active === this) this.connection.active = undefined;
     if (this.cancelQueue) {
       this.cancelQueue();
       this.termination = 'CQ';
@@ -269,14 +307,5 @@ export class Exchange {
     }
     if (!finished && this.termination === '--') this.termination = 'CR';
     this.frontend.record(this, finished);
-  }
-
-  /** Bytes read from / written to the client connection since the previous exchange on it ended. */
-  socketBytes(): { bytesIn: number; bytesOut: number } {
-    const socket = this.req.socket as typeof this.req.socket & { [MARK]?: [number, number] };
-    const [read, written] = socket[MARK] ?? [0, 0];
-    const now: [number, number] = [socket.bytesRead, socket.bytesWritten];
-    socket[MARK] = now;
-    return { bytesIn: now[0] - read, bytesOut: now[1] - written };
   }
 }

@@ -71,7 +71,8 @@ export class HttpFrontendRuntime {
     const now = Date.now();
     const stats = this.stats;
     const server = x.attempt?.server;
-    const { bytesIn, bytesOut } = x.socketBytes();
+    const bytesIn = x.connection.takeBytesIn();
+    const bytesOut = x.connection.takeBytesOut();
     const status = x.status;
     stats.status(status);
     stats.time(total, now);

@@ -11,7 +11,10 @@
 export type AttemptFailure = 'connect' | 'reset' | 'status' | 'timeout';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-export const RETRYABLE_STATUS = new Set([502, 503, 504]);
+/** 502, 503 and 504: the server (or one behind it) could not answer; another server may. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 502 && status <= 504;
+}
 
 export function isIdempotent(method: string | undefined): boolean {
   return IDEMPOTENT.has(method ?? 'GET');

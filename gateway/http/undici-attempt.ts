@@ -114,8 +114,12 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    if (this.relay) this.exchange!.res.end(this.whole);
-    this.release();
+    const exchange = this.exchange;
+    if (this.relay && exchange) {
+      exchange.res.end(this.whole);
+      this.release();
+      exchange.responseEnded();
+    } else this.release();
   }
 
   onError(error: Error): void {
