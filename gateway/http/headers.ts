@@ -19,6 +19,7 @@ export function isHopByHop(name: string): boolean {
 /** Extra hop-by-hop names a Connection header lists (beyond close / keep-alive / upgrade); undefined when none. */
 function connectionOptions(connection: string | undefined): Set<string> | undefined {
   if (connection === undefined) return undefined;
+  if (connection.length <= 10 && PLAIN_CONNECTION.has(connection.toLowerCase())) return undefined; // the usual "keep-alive" / "close"
   let extra: Set<string> | undefined;
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
@@ -27,6 +28,8 @@ function connectionOptions(connection: string | undefined): Set<string> | undefi
   }
   return extra;
 }
+
+const PLAIN_CONNECTION = new Set(['keep-alive', 'close', 'upgrade']);
 
 /** Never removed because a Connection header names them: framing, routing and tracing depend on them. */
 const NEVER_DROPPED = new Set(['host', 'content-length', 'transfer-encoding', 'x-request-id', 'traceparent']);

@@ -8,21 +8,16 @@ import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Attempt, Exchange } from './exchange.js';
 import { isHopByHop, withoutConnectionOptions } from './headers.js';
+import { turnBatch, type Deferred } from './turn-batch.js';
 
 const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 const SERVER_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
+/** The attempt's request goes out at the end of the loop turn, with the other requests of the turn (turn-batch.ts). */
 export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
-  const req = exchange.req;
-  const handler = new UndiciAttempt(exchange, attempt);
+  const handler = new UndiciAttempt(exchange, attempt, body);
   attempt.cancel = () => handler.cancel();
-  attempt.server.upstream.dispatch({
-    path: req.url!,
-    method: req.method as Dispatcher.HttpMethod,
-    // undici frames the body itself (chunked without a Content-Length): the list has no Transfer-Encoding
-    headers: exchange.upstreamHeaders,
-    body: body ?? null,
-  }, handler);
+  turnBatch.add(handler);
 }
 
 /** 103 Early Hints: the server's Link headers, passed on to the client. */
@@ -43,7 +38,7 @@ function earlyHints(res: ServerResponse, raw: Buffer[]): void {
  * collections (measured: ~9 MB promoted per scavenge at 10k req/s, 8-18 ms scavenges, until the
  * links were cut).
  */
-class UndiciAttempt implements Dispatcher.DispatchHandler {
+class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
   private exchange: Exchange | undefined;
   private attempt: Attempt | undefined;
   private abort: ((error?: Error) => void) | undefined;
@@ -55,11 +50,44 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   private length = -1;
   /** A body that came whole in its first chunk waits for onComplete: one end(chunk), one write. */
   private whole: Buffer | undefined;
+  /** The request is sent (false: waiting in the turn batch), then: the response is complete and waits to be ended. */
+  private sent = false;
+  private body: PassThrough | undefined;
 
-  constructor(exchange: Exchange, attempt: Attempt) {
+  constructor(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined) {
     this.exchange = exchange;
     this.attempt = attempt;
+    this.body = body;
   }
+
+  /** Turn batch: send the request (unless the client left meanwhile), or end the completed response. */
+  run(): void {
+    const exchange = this.exchange;
+    if (this.sent) {
+      // the response is complete: end it with the others of this turn
+      this.release();
+      if (exchange && !exchange.res.destroyed) {
+        exchange.res.end(this.pendingEnd);
+        exchange.responseEnded();
+      }
+      this.pendingEnd = undefined;
+      return;
+    }
+    this.sent = true;
+    if (this.cancelled || !exchange) return this.release(); // the exchange already ended the attempt
+    const req = exchange.req;
+    const body = this.body;
+    this.body = undefined;
+    this.attempt!.server.upstream.dispatch({
+      path: req.url!,
+      method: req.method as Dispatcher.HttpMethod,
+      // undici frames the body itself (chunked without a Content-Length): the list has no Transfer-Encoding
+      headers: exchange.upstreamHeaders,
+      body: body ?? null,
+    }, this);
+  }
+
+  private pendingEnd: Buffer | undefined;
 
   /** The client went away: abort now, or as soon as undici hands the request a connection. */
   cancel(): void {
@@ -114,11 +142,12 @@ class UndiciAttempt implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    const exchange = this.exchange;
-    if (this.relay && exchange) {
-      exchange.res.end(this.whole);
-      this.release();
-      exchange.responseEnded();
+    if (this.relay && this.exchange) {
+      // ended at the end of the turn, with the other responses completed in it
+      this.pendingEnd = this.whole;
+      this.whole = undefined;
+      this.attempt!.cancel = undefined;
+      turnBatch.add(this);
     } else this.release();
   }
 
