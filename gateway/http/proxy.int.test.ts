@@ -114,6 +114,20 @@ for (const engine of HTTP_ENGINES) describe(`gateway HTTP proxy (${engine} engin
     assert.equal(a.hits + b.hits, hitsBefore);
   });
 
+  test('pipelined requests on one connection are answered in order, each counted once, with its bytes', async () => {
+    const web = () => gw.stats().frontends.find((f) => f.name === 'web')!;
+    const before = web();
+    const text = ['/p1', '/p2', '/p3'].map((p, i) => `GET ${p} HTTP/1.1\r\nHost: x\r\n${i === 2 ? 'Connection: close\r\n' : ''}\r\n`).join('');
+    const answer = await rawExchange(port, text);
+    const bodies = [...answer.matchAll(/[ab] GET (\/p\d)/g)].map((m) => m[1]);
+    assert.deepEqual(bodies, ['/p1', '/p2', '/p3']);
+    const now = web();
+    assert.equal(now.requests - before.requests, 3);
+    assert.equal(now.responses['2xx'] - before.responses['2xx'], 3);
+    assert.equal(now.bytesIn - before.bytesIn, Buffer.byteLength(text));
+    assert.equal(now.bytesOut - before.bytesOut, Buffer.byteLength(answer, 'latin1'));
+  });
+
   test('streams a 2 MB request body up and a 2 MB response down intact', async () => {
     const echo = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });

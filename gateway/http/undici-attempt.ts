@@ -78,13 +78,17 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
     const req = exchange.req;
     const body = this.body;
     this.body = undefined;
-    this.attempt!.server.upstream.dispatch({
-      path: req.url!,
-      method: req.method as Dispatcher.HttpMethod,
-      // undici frames the body itself (chunked without a Content-Length): the list has no Transfer-Encoding
-      headers: exchange.upstreamHeaders,
-      body: body ?? null,
-    }, this);
+    try {
+      this.attempt!.server.upstream.dispatch({
+        path: req.url!,
+        method: req.method as Dispatcher.HttpMethod,
+        // undici frames the body itself (chunked without a Content-Length): the list has no Transfer-Encoding
+        headers: exchange.upstreamHeaders,
+        body: body ?? null,
+      }, this);
+    } catch (error) {
+      this.onError(error as Error); // a request undici refuses to send: 502 with the request id
+    }
   }
 
   private pendingEnd: Buffer | undefined;
