@@ -30,8 +30,8 @@ export interface Attempt {
   retry: boolean;
   /** The request body for this attempt: fed from the client only once the server is connected. */
   body?: PassThrough;
-  /** Engine hook: stop the attempt because the client went away (undici; http-proxy-3 does it itself). */
-  cancel?: () => void;
+  /** Engine hook: stops the attempt because the client went away (undici; http-proxy-3 does it itself). */
+  canceller?: { cancel(): void };
 }
 
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
@@ -301,7 +301,7 @@ export class Exchange {
     if (attempt && !attempt.ended) {
       if (!finished) {
         this.termination = this.res.headersSent ? 'CD' : 'CH';
-        attempt.cancel?.();
+        attempt.canceller?.cancel();
       }
       this.endAttempt(attempt, finished ? (this.status >= 500 ? 'server-error' : 'success') : 'cancelled');
     }

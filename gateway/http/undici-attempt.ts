@@ -16,7 +16,7 @@ const SERVER_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOU
 /** The attempt's request goes out at the end of the loop turn, with the other requests of the turn (turn-batch.ts). */
 export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
   const handler = new UndiciAttempt(exchange, attempt, body);
-  attempt.cancel = () => handler.cancel();
+  attempt.canceller = handler;
   turnBatch.add(handler);
 }
 
@@ -150,7 +150,7 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
       // ended at the end of the turn, with the other responses completed in it
       this.pendingEnd = this.whole;
       this.whole = undefined;
-      this.attempt!.cancel = undefined;
+      this.attempt!.canceller = undefined;
       turnBatch.add(this);
     } else this.release();
   }
@@ -167,7 +167,7 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
   }
 
   private release(): void {
-    if (this.attempt) this.attempt.cancel = undefined;
+    if (this.attempt) this.attempt.canceller = undefined;
     this.exchange = undefined;
     this.attempt = undefined;
     this.abort = undefined;
