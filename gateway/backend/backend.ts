@@ -88,15 +88,11 @@ export class BackendRuntime {
   }
 
   /**
-   * Calls `done` with a server, now or when a slot frees (bounded queue, queueTimeout), or with
-   * a failure. Returns a cancel function for a queued request (its client went away).
+   * For a request pick() found no server for: waits in the bounded queue for a slot to free
+   * (queueTimeout), or fails at once when no server is up (`no-server`) or the queue is full.
+   * Calls `done` once; returns a cancel function for a queued request (its client went away).
    */
-  acquire(request: AcquireRequest, done: (server: ServerRuntime | undefined, failure?: AcquireFailure) => void): () => void {
-    const server = this.pick(request);
-    if (server) {
-      done(server);
-      return noop;
-    }
+  wait(done: (server: ServerRuntime | undefined, failure?: AcquireFailure) => void): () => void {
     if (!this.pool.eligible().saturated) {
       done(undefined, 'no-server');
       return noop;

@@ -113,7 +113,7 @@ export class Exchange {
     // No server has room right now: wait in the backend's queue (or fail at once).
     const queuedAt = performance.now();
     let settled = false;
-    const cancel = backend.acquire(request, (waited, failure) => {
+    const cancel = backend.wait((waited, failure) => {
       settled = true;
       this.cancelQueue = undefined;
       if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;

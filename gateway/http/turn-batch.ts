@@ -18,22 +18,18 @@ export class TurnBatch {
   constructor(private readonly onError: (error: unknown) => void) {}
 
   private queue: Deferred[] = [];
-  private spare: Deferred[] = [];
   private scheduled = false;
   private readonly flush = (): void => {
     this.scheduled = false;
     const batch = this.queue;
-    this.queue = this.spare;
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
+    this.queue = []; // items added while this batch runs go to the next turn
+    for (const item of batch) {
       try {
         item.run();
       } catch (error) {
         this.onError(error); // one item's bug must not strand the rest of the batch
       }
     }
-    batch.length = 0;
-    this.spare = batch;
   };
 
   add(item: Deferred): void {

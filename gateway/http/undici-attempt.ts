@@ -50,8 +50,9 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
   private length = -1;
   /** A body that came whole in its first chunk waits for onComplete: one end(chunk), one write. */
   private whole: Buffer | undefined;
-  /** The request is sent (false: waiting in the turn batch), then: the response is complete and waits to be ended. */
+  /** run() has sent the request: its next call ends the completed response. */
   private sent = false;
+  /** The request body, until the request is sent. */
   private body: PassThrough | undefined;
 
   constructor(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined) {
@@ -65,12 +66,12 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
     const exchange = this.exchange;
     if (this.sent) {
       // the response is complete: end it with the others of this turn
+      const whole = this.whole;
       this.release();
       if (exchange && !exchange.res.destroyed) {
-        exchange.res.end(this.pendingEnd);
+        exchange.res.end(whole);
         exchange.responseEnded();
       }
-      this.pendingEnd = undefined;
       return;
     }
     this.sent = true;
@@ -90,8 +91,6 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
       this.onError(error as Error); // a request undici refuses to send: 502 with the request id
     }
   }
-
-  private pendingEnd: Buffer | undefined;
 
   /** The client went away: abort now, or as soon as undici hands the request a connection. */
   cancel(): void {
@@ -148,8 +147,6 @@ class UndiciAttempt implements Dispatcher.DispatchHandler, Deferred {
   onComplete(): void {
     if (this.relay && this.exchange) {
       // ended at the end of the turn, with the other responses completed in it
-      this.pendingEnd = this.whole;
-      this.whole = undefined;
       this.attempt!.canceller = undefined;
       turnBatch.add(this);
     } else this.release();
