@@ -60,6 +60,8 @@ export class Exchange {
   /** Body bytes began to flow to a server: from then on the request cannot be sent again. */
   private bodyStarted = false;
   private cancelQueue: (() => void) | undefined;
+  /** The server the client's sticky cookie names (sticky backends only). */
+  private stickyTarget: string | undefined;
   /**
    * The end is seen on the response's own 'close' (http-proxy-3 ends the response itself, and a
    * pipelined request's connection already watches an earlier exchange); else the connection's
@@ -96,14 +98,14 @@ export class Exchange {
     this.backend = backend;
     backend.retryBudget.deposit();
     this.hasBody = requestHasBody(req.headers);
+    if (backend.config.sticky) this.stickyTarget = stickyServer(req, backend.config.sticky.cookie);
     if (node) req.headers = headerObject(head.headers); // http-proxy-3 builds its request from req.headers
     this.acquire();
   }
 
   private acquire(): void {
     const backend = this.backend;
-    const sticky = backend.config.sticky ? stickyServer(this.req, backend.config.sticky.cookie) : undefined;
-    const request = { exclude: this.tried, prefer: sticky, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined };
+    const request = { exclude: this.tried, prefer: this.stickyTarget, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined };
     const server = backend.pick(request);
     if (server) {
       if (this.queueMs < 0) this.queueMs = 0;
@@ -188,7 +190,7 @@ export class Exchange {
     this.status = status;
     headers.push('x-request-id', this.id);
     const sticky = this.backend.config.sticky;
-    if (sticky && stickyServer(this.req, sticky.cookie) !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));
+    if (sticky && this.stickyTarget !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));
     const res = this.res;
     if (this.frontend.draining) res.shouldKeepAlive = false;
     try {

@@ -9,10 +9,11 @@ const upstream = (raw: string[], mode: 'undici' | 'node' | 'upgrade' = 'undici',
 
 test('upstream request head: hop-by-hop headers, Expect and those named by Connection are dropped; order and case kept', () => {
   const { headers } = upstream(['Host', 'a.example', 'Connection', 'close, X-A', 'X-A', '1', 'Keep-Alive', 'x', 'TE', 'trailers', 'Upgrade', 'h2c',
-    'Proxy-Authorization', 'Basic x', 'Expect', '100-continue', 'Transfer-Encoding', 'chunked', 'X-B', '2', 'Accept', '*/*']);
+    'Proxy-Authorization', 'Basic x', 'Proxy-Connection', 'keep-alive', 'Proxy-Authenticate', 'Basic', 'Trailer', 'X-T',
+    'Expect', '100-continue', 'Transfer-Encoding', 'chunked', 'X-B', '2', 'Accept', '*/*']);
   assert.deepEqual(headers.slice(0, 6), ['Host', 'a.example', 'X-B', '2', 'Accept', '*/*']);
   const h = asObject(headers);
-  for (const gone of ['connection', 'x-a', 'keep-alive', 'te', 'upgrade', 'proxy-authorization', 'expect', 'transfer-encoding']) assert.equal(h[gone], undefined, gone);
+  for (const gone of ['connection', 'x-a', 'keep-alive', 'te', 'upgrade', 'proxy-authorization', 'proxy-connection', 'proxy-authenticate', 'trailer', 'expect', 'transfer-encoding']) assert.equal(h[gone], undefined, gone);
 });
 
 test('upstream request head: Transfer-Encoding stays for node:http (it frames the body), Connection/Upgrade for an upgrade', () => {

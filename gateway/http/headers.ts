@@ -8,12 +8,17 @@ import { BlockList, isIPv6 } from 'node:net';
 /** Hop-by-hop headers (RFC 9110 §7.6.1), framing included: never passed on as they came. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'upgrade', 'transfer-encoding']);
 
+/** lengths[n] = 1 when one of `names` is n characters long: lets most names skip toLowerCase(). */
+function nameLengths(names: Iterable<string>): Uint8Array {
+  const lengths = new Uint8Array(32);
+  for (const name of names) lengths[name.length] = 1;
+  return lengths;
+}
+const HOP_BY_HOP_LENGTHS = nameLengths(HOP_BY_HOP);
+
 /** Whether `name` is hop-by-hop; only names of a hop-by-hop name's length are lowercased. */
 export function isHopByHop(name: string): boolean {
-  switch (name.length) {
-    case 2: case 7: case 10: case 16: case 17: case 18: case 19: return HOP_BY_HOP.has(name.toLowerCase());
-    default: return false;
-  }
+  return HOP_BY_HOP_LENGTHS[name.length] === 1 && HOP_BY_HOP.has(name.toLowerCase());
 }
 
 /** Extra hop-by-hop names a Connection header lists (beyond close / keep-alive / upgrade); undefined when none. */
@@ -60,6 +65,12 @@ export function responseHeaders(raw: readonly string[], connection: string | und
  */
 export type UpstreamMode = 'undici' | 'node' | 'upgrade';
 
+/** The request headers upstreamRequestHead() handles itself (its switch); every other one passes as it came. */
+const REWRITTEN = ['host', 'connection', 'upgrade', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'proxy-authenticate',
+  'proxy-authorization', 'te', 'trailer', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded',
+  'x-request-id', 'traceparent', 'tracestate'];
+const REWRITTEN_LENGTHS = nameLengths(REWRITTEN);
+
 export interface UpstreamRequestHead {
   /** [name, value, …] for the server, client's order and case kept. */
   headers: string[];
@@ -90,12 +101,9 @@ export function upstreamRequestHead(raw: readonly string[], client: string, prot
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
-    switch (name.length) {
-      case 2: case 4: case 6: case 7: case 9: case 10: case 11: case 12: case 15: case 16: case 17: case 18: case 19:
-        break;
-      default:
-        headers.push(name, value);
-        continue;
+    if (REWRITTEN_LENGTHS[name.length] !== 1) {
+      headers.push(name, value);
+      continue;
     }
     switch (name.toLowerCase()) {
       case 'host':

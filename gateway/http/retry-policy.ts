@@ -8,16 +8,14 @@
 // - Never past `attempts` retries, never on a server already tried (the caller excludes them),
 //   and only within the retry budget.
 
+import { isIdempotentMethod, isRetryableStatus } from '../../sdk/http/semantics.js';
+
 export type AttemptFailure = 'connect' | 'reset' | 'status' | 'timeout';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-/** 502, 503 and 504: the server (or one behind it) could not answer; another server may. */
-export function isRetryableStatus(status: number): boolean {
-  return status >= 502 && status <= 504;
-}
+export { isRetryableStatus };
 
 export function isIdempotent(method: string | undefined): boolean {
-  return IDEMPOTENT.has(method ?? 'GET');
+  return isIdempotentMethod(method ?? 'GET');
 }
 
 export interface RetryQuestion {

@@ -16,6 +16,7 @@ import { RetryBudget } from '../retry-budget.js';
 import { startDiscovery, type DiscoveredHost, type DiscoveryOptions } from './discovery.js';
 import { DeadlineQueue } from './deadlines.js';
 import { dispatch } from './dispatch.js';
+import { isIdempotentMethod } from './semantics.js';
 import { createClientMetrics } from './metrics.js';
 import type { HttpResponse } from './response.js';
 
@@ -88,7 +89,6 @@ export interface HttpClient {
   close(): Promise<void>;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Ends a recording span with the request's outcome. */
@@ -212,7 +212,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': init.path } });
     const input = {
       request: { method, path: init.path, headers, body },
-      idempotent: init.idempotent ?? IDEMPOTENT.has(method),
+      idempotent: init.idempotent ?? isIdempotentMethod(method),
       key: init.key, signal: init.signal, timeout: init.timeout === undefined ? timeout : parseDuration(init.timeout),
       deadlineHeader: deadlineAlways || init.timeout !== undefined ? deadlineName : undefined,
     };

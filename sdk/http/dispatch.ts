@@ -20,6 +20,7 @@ import { Attempt, type AttemptOwner, type AttemptRequest, type AttemptResult } f
 import type { DeadlineEntry, DeadlineQueue } from './deadlines.js';
 import type { ClientMetrics } from './metrics.js';
 import { HttpResponse } from './response.js';
+import { isRetryableStatus } from './semantics.js';
 
 export interface DispatchContext {
   pool: ServerPool;
@@ -44,11 +45,9 @@ export interface DispatchInput {
   deadlineHeader?: string;
 }
 
-const RETRYABLE_STATUS = new Set([502, 503, 504]);
-
 export function isRetryable(result: AttemptResult, idempotent: boolean): boolean {
   if (result.kind === 'error') return result.outcome === 'connect-error' || (idempotent && result.outcome !== 'cancelled');
-  return idempotent && RETRYABLE_STATUS.has(result.data.statusCode);
+  return idempotent && isRetryableStatus(result.data.statusCode);
 }
 
 /**
