@@ -16,7 +16,7 @@ test('gateway config: defaults filled, tcp and http frontends side by side, re-p
   assert.equal(config.backends[0].check?.type === 'http' && config.backends[0].check.expect.max, 399);
   assert.equal(config.backends[0].timeouts.connect, 5000);
   assert.equal(config.backends[0].retries.budget, 0.2);
-  assert.equal(config.backends[0].engine, 'undici');
+  assert.equal(config.backends[0].engine, 'native');
   assert.equal(config.backends[0].decayTime, 2000);
   assert.deepEqual(gatewayConfigSchema.parse(config), config);
 });

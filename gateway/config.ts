@@ -2,6 +2,7 @@
 // Frontends are a union on `mode` (http | tcp: the tcp fields come from gateway/tcp/config.ts);
 // backends are shared by both modes. Defaults live here, on the schema.
 import { z } from 'zod';
+import { nativeParser } from './http/llhttp.js';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
 import {
   checkBackendReferences, checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
@@ -89,14 +90,15 @@ export const backendSchema = z.strictObject({
   decayTime: duration().default(2_000),
   /** Sticky sessions by an inserted cookie. */
   sticky: z.strictObject({ cookie: z.string().min(1).default('TIERED_SRV') }).optional(),
-  /** Idle keep-alive sockets kept per server (http-proxy-3 engine). */
+  /** Idle keep-alive sockets kept per server (native and http-proxy-3 engines). */
   maxIdleSockets: z.number().int().min(0).default(256),
   /**
-   * What carries HTTP requests to the servers: `undici` (default; its dispatch API, a third of
-   * the CPU per request) or `http-proxy-3` (its web pass on node:http keep-alive agents).
-   * WebSocket upgrades always go through http-proxy-3.
+   * What carries HTTP requests to the servers: `native` (default; keep-alive sockets and Node's
+   * own llhttp parser, the least CPU per request), `undici` (its dispatch API; the default when
+   * this Node does not expose its parser) or `http-proxy-3` (its web pass on node:http keep-alive
+   * agents). WebSocket upgrades always go through http-proxy-3.
    */
-  engine: z.enum(['undici', 'http-proxy-3']).default('undici'),
+  engine: z.enum(['native', 'undici', 'http-proxy-3']).default(nativeParser ? 'native' : 'undici'),
 });
 
 const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });

@@ -26,3 +26,17 @@ export class UnknownServerError extends TieredError {
     super('TIERED_ERR_GATEWAY_UNKNOWN_SERVER', server === undefined ? `no backend "${backend}"` : `no server "${server}" in backend "${backend}"`);
   }
 }
+
+export type UpstreamErrorCode = 'UPSTREAM_CONNECT_TIMEOUT' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_CLOSED' | 'UPSTREAM_BAD_RESPONSE';
+
+/**
+ * A request the native engine could not complete on its server connection (socket errors keep
+ * their own errno codes). `code` names the failure for the exchange's 502/504 detail; `parserCode`
+ * keeps llhttp's HPE_* code of a malformed response.
+ */
+export class UpstreamError extends TieredError {
+  declare readonly code: UpstreamErrorCode;
+  constructor(code: UpstreamErrorCode, message: string, readonly parserCode?: string) {
+    super(code, message);
+  }
+}

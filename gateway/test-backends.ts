@@ -111,7 +111,7 @@ export function rawExchange(port: number, text: string, timeoutMs = 3000): Promi
 }
 
 /** The HTTP engines the proxy tests run against: every behaviour holds on both. */
-export const HTTP_ENGINES = ['undici', 'http-proxy-3'] as const;
+export const HTTP_ENGINES = ['native', 'undici', 'http-proxy-3'] as const;
 
 /** The same backends, carried by `engine`. */
 export function withEngine<T extends object>(engine: (typeof HTTP_ENGINES)[number], backends: T[]): (T & { engine: string })[] {

@@ -1,11 +1,13 @@
 // The runtime of one configured server, shared by HTTP and TCP mode: its balancing state (the
-// sdk PoolServer), its address, its upstream connections (HTTP: an undici Pool, or a node:http
-// keep-alive agent for the http-proxy-3 engine), its check status and its stats.
+// sdk PoolServer), its address, its upstream connections (HTTP: the native engine's keep-alive
+// pool, an undici Pool, or a node:http keep-alive agent for the http-proxy-3 engine), its check
+// status and its stats.
 import { Agent } from 'node:http';
 import { Pool } from 'undici';
 import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import type { ServerConfig } from '../config.js';
+import { UpstreamPool } from '../http/upstream-pool.js';
 import { Stats } from './stats.js';
 
 export type CheckStatus = 'none' | 'init' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7TOUT' | 'L7RSP' | 'L7ERR';
@@ -21,11 +23,11 @@ export interface CheckInfo {
 
 /** How this server's upstream connections are made (from its backend's config). */
 export interface UpstreamOptions {
-  /** Idle sockets kept by the http-proxy-3 engine's agent. */
+  /** Idle sockets kept per server (native engine, http-proxy-3 engine's agent). */
   maxIdleSockets: number;
-  /** Connect timeout of the undici engine's pool, ms. */
+  /** Connect timeout of the native and undici engines, ms. */
   connectTimeout: number;
-  /** The undici engine's wait for response headers, and between body chunks, ms (→ 504). */
+  /** The native and undici engines' wait for response headers, and between body chunks, ms (→ 504). */
   serverTimeout: number;
 }
 
@@ -35,12 +37,16 @@ export class ServerRuntime {
   readonly port: number;
   /** The http-proxy-3 target of this server. */
   readonly target: URL;
+  /** host:port as a Host header names it (for a client that sent none). */
+  readonly authority: string;
   readonly stats = new Stats();
   readonly check: CheckInfo = { status: 'none', detail: '', lastChange: Date.now(), lastCheck: 0 };
   /** Upstream keep-alive agent of the http-proxy-3 engine (created on first use). */
   private httpAgent: Agent | undefined;
   /** Upstream connection pool of the undici engine (created on first use). */
   private undiciPool: Pool | undefined;
+  /** Upstream keep-alive connections of the native engine (created on first use). */
+  private nativePool: UpstreamPool | undefined;
   /** Wall-clock ms of the last state change of any kind (admin, health, ejection). */
   lastChange = Date.now();
 
@@ -49,7 +55,18 @@ export class ServerRuntime {
     this.name = config.name;
     this.host = parsed.host;
     this.port = parsed.port;
-    this.target = new URL(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`);
+    this.authority = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    this.target = new URL(`http://${this.authority}`);
+  }
+
+  /** The native engine's keep-alive connections to this server. */
+  get connections(): UpstreamPool {
+    this.nativePool ??= new UpstreamPool(this.host, this.port, {
+      connectTimeout: this.upstreamOptions.connectTimeout,
+      serverTimeout: this.upstreamOptions.serverTimeout,
+      maxIdle: this.upstreamOptions.maxIdleSockets,
+    });
+    return this.nativePool;
   }
 
   get agent(): Agent {
@@ -91,6 +108,11 @@ export class ServerRuntime {
       active += count(this.httpAgent.sockets);
       idle += count(this.httpAgent.freeSockets);
     }
+    if (this.nativePool) {
+      const counts = this.nativePool.counts();
+      active += counts.active;
+      idle += counts.idle;
+    }
     if (this.undiciPool) {
       const stats = this.undiciPool.stats;
       active += stats.connected - stats.free;
@@ -111,6 +133,7 @@ export class ServerRuntime {
 
   destroy(): void {
     this.httpAgent?.destroy();
+    this.nativePool?.close();
     void this.undiciPool?.destroy().catch(() => {});
   }
 }

@@ -1,6 +1,6 @@
 // One client request through the HTTP proxy: guard → rate limit → headers → acquire a server
-// (maybe after waiting in the backend queue) → attempt on the backend's upstream engine (undici
-// dispatch, or http-proxy-3's web pass) → on a retryable failure another server within the
+// (maybe after waiting in the backend queue) → attempt on the backend's upstream engine (native
+// keep-alive connections, undici dispatch, or http-proxy-3's web pass) → on a retryable failure another server within the
 // retry budget → response (or 502/503/504 with the request id) → access log. Every attempt ends
 // exactly once in the pool (in-flight, EWMA, outlier). The engines only move bytes: they report
 // connect, response head and errors back here, where every decision is made.
@@ -16,6 +16,7 @@ import type { HttpFrontendRuntime } from './frontend-runtime.js';
 import { isRetryableStatus, mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
+import { sendWithNativeParser } from './native-attempt.js';
 import { sendWithUndici } from './undici-attempt.js';
 import { sendWithHttpProxy3 } from './proxy3-attempt.js';
 
@@ -154,7 +155,9 @@ export class Exchange {
     this.attempt = attempt;
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
-    if (this.backend.config.engine === 'undici') sendWithUndici(this, attempt, body);
+    const engine = this.backend.config.engine;
+    if (engine === 'native') sendWithNativeParser(this, attempt, body);
+    else if (engine === 'undici') sendWithUndici(this, attempt, body);
     else sendWithHttpProxy3(this, attempt, body);
   }
 

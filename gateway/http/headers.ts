@@ -59,7 +59,8 @@ export function responseHeaders(raw: readonly string[], connection: string | und
 }
 
 /**
- * Who the upstream request is for: `undici` frames the body itself (Transfer-Encoding goes),
+ * Who the upstream request is for: `undici` frames the body itself (Transfer-Encoding goes; the
+ * native engine too),
  * `node` (http-proxy-3's web pass) passes Transfer-Encoding on, `upgrade` also keeps
  * Connection and Upgrade (a WebSocket handshake).
  */
