@@ -238,8 +238,9 @@ export class UpstreamConnection {
   /** The server closed its side: that may be the end of a read-until-close body. */
   private onServerEnd(): void {
     if (this.handler) {
+      // a read-until-close body ends here; anything else was cut short
       const result = this.parser.finish();
-      if (result instanceof Error) this.fail(parseError(result));
+      if (result instanceof Error) this.fail(new UpstreamError('UPSTREAM_CLOSED', 'server closed the connection before the response was complete'));
     }
     this.destroy();
   }

@@ -19,8 +19,8 @@ export interface TieredGatewayPeerOptions {
   servers: string[];
   /** 'default' = Tiered's own default (P2C-EWMA); or a named picker for a like-for-like row. */
   balance: string;
-  /** What carries requests to the servers; default: Tiered's default (undici). */
-  engine?: 'undici' | 'http-proxy-3';
+  /** What carries requests to the servers; default: Tiered's default (native). */
+  engine?: 'native' | 'undici' | 'http-proxy-3';
 }
 
 export function tieredGatewayConfig(options: TieredGatewayPeerOptions & { port: number; workers: number }): string {
@@ -43,7 +43,7 @@ export function tieredGatewayConfig(options: TieredGatewayPeerOptions & { port: 
 export function tieredGatewayPeer(options: TieredGatewayPeerOptions): Peer<HttpTarget> {
   return {
     name: options.name,
-    description: `tiered gateway (${options.balance === 'default' ? 'p2c-ewma, the default' : options.balance}; ${options.engine ?? 'undici'} engine${options.engine ? '' : ', the default'}), ${options.servers.length} servers, workers = run's workers, no access log`,
+    description: `tiered gateway (${options.balance === 'default' ? 'p2c-ewma, the default' : options.balance}; ${options.engine ?? 'native'} engine${options.engine ? '' : ', the default'}), ${options.servers.length} servers, workers = run's workers, no access log`,
     async start(ctx) {
       const port = await freePort();
       const file = join(ctx.tmpDir, `${options.name.replace(/[^\w.-]+/g, '_')}.yaml`);
