@@ -98,7 +98,8 @@ export const backendSchema = z.strictObject({
    * this Node does not expose its parser) or `http-proxy-3` (its web pass on node:http keep-alive
    * agents). WebSocket upgrades always go through http-proxy-3.
    */
-  engine: z.enum(['native', 'undici', 'http-proxy-3']).default(nativeParser ? 'native' : 'undici'),
+  engine: z.enum(['native', 'undici', 'http-proxy-3']).default(nativeParser ? 'native' : 'undici')
+    .refine((engine) => engine !== 'native' || nativeParser !== undefined, 'this Node does not expose its HTTP parser (_http_common.HTTPParser): use engine undici'),
 });
 
 const tlsSchema = z.strictObject({ cert: z.string().min(1), key: z.string().min(1) });
