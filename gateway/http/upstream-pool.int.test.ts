@@ -185,6 +185,56 @@ describe('native upstream connections', () => {
     pool.close();
   });
 
+  test('a server answering before the whole request body arrived: the answer is delivered and the connection not reused', async () => {
+    const raw = await rawServer((socket, data) => {
+      if (data.startsWith('POST')) socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 3\r\n\r\nbig');
+    });
+    servers.push(raw.server);
+    const pool = poolFor(raw.port);
+    const body = new Readable({ read() {} });
+    body.push('first part');
+    const r = await exchange(pool, { method: 'POST', headers: ['host', 'test', 'content-length', '1000'], body });
+    assert.equal(r.heads[0].status, 413);
+    assert.equal(r.body.toString(), 'big');
+    body.push('more, after the answer');
+    await sleep(20);
+    assert.deepEqual(pool.counts(), { active: 0, idle: 0 }, 'half-sent request: the connection is closed, not kept');
+  });
+
+  test('a handler that cannot take more pauses the server socket until resume()', async () => {
+    const big = Buffer.alloc(1 << 20, 'x');
+    const server = createHttpServer((_req, res) => res.end(big));
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const pool = poolFor((server.address() as AddressInfo).port);
+    const connection = pool.take();
+    let received = 0;
+    let pausedAt = -1;
+    const done = new Promise<void>((resolve, reject) => {
+      connection.send(requestHead('GET', '/', ['host', 'test'], false, undefined), undefined, false, false, {
+        onConnected: () => {},
+        onHead: () => {},
+        onBody: (chunk) => {
+          received += chunk.length;
+          if (pausedAt >= 0) return true;
+          pausedAt = received;
+          setTimeout(() => {
+            assert.ok(connection.socket.isPaused(), 'socket paused while the handler is full');
+            assert.ok(received < big.length, 'not everything arrived while paused');
+            connection.resume();
+          }, 50);
+          return false;
+        },
+        onEnd: () => resolve(),
+        onFail: reject,
+      });
+    });
+    await done;
+    assert.equal(received, big.length);
+    pool.close();
+  });
+
   test('a refused connect fails with its errno, once; a silent server times out', async () => {
     const raw = await rawServer(() => {});
     servers.push(raw.server);
