@@ -14,7 +14,15 @@ export interface P2cEwmaOptions {
 export function ewmaCost(server: Candidate, penalty: number): number {
   const latency = server.latency;
   if (latency === undefined) return server.inFlight === 0 ? 0 : (penalty * server.inFlight) / server.weight;
-  return (latency * (server.inFlight + 1)) / server.weight;
+  if (server.inFlight === 0) return latency / server.weight;
+  // A decayed estimate buys an idle server one probe, not a burst: while requests are in flight
+  // it is costed at its latency as last measured. (A busy server's samples are fresh, so for it
+  // the two are the same.) Without this, a slow server idle for a few time constants took every
+  // request of its pairs until the probe's answer came back (measured: up to 1 % of requests on
+  // the 20x-slow server of the slow-backend bench).
+  const measured = server.measuredLatency;
+  const basis = measured !== undefined && measured > latency ? measured : latency;
+  return (basis * (server.inFlight + 1)) / server.weight;
 }
 
 export function pickP2cEwma<C extends Candidate>(servers: readonly C[], rng: Rng, penalty: number): C | undefined {

@@ -55,6 +55,21 @@ describe('p2c-ewma', () => {
     assert.ok(ewmaCost(busy, 60_000) > ewmaCost({ ...measured, latency: 1_000, inFlight: 5 }, 60_000));
   });
 
+  test('a decayed estimate buys an idle slow host one probe, not a burst', () => {
+    // 20 ms as last measured, decayed to 0.5 ms after a long idle; the fast host answers in 2 ms.
+    const pool = make(2, { latency: 2 });
+    Object.assign(pool[1], { latency: 0.5, measuredLatency: 20 });
+    const picker = createPicker('p2c-ewma', { rng: seededRng(7) });
+    const sent: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const s = picker.pick(pool)!;
+      s.inFlight++; // nobody answers within these ten picks
+      sent.push(s.id);
+    }
+    assert.equal(sent.filter((id) => id === 's1').length, 1, sent.join(','));
+    assert.equal(sent[0], 's1', 'the probe goes first');
+  });
+
   test('in-flight load counts: an equally fast but busy host loses', () => {
     const pool = make(2, { latency: 10 });
     pool[0].inFlight = 9;
