@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { nativeParser, type NativeParser } from './llhttp.js';
-import { UpstreamError, type UpstreamErrorCode } from '../errors.js';
+import { UpstreamError } from '../errors.js';
 
 export interface UpstreamHandler {
   /** The request head is written: the request body may flow now. */
@@ -85,10 +85,6 @@ export class UpstreamConnection {
     socket.on('error', (error) => this.fail(error));
     socket.on('close', () => this.onClose());
     this.connectTimer = setTimeout(() => this.fail(new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `no connection within ${owner.connectTimeout} ms`)), owner.connectTimeout);
-  }
-
-  get busy(): boolean {
-    return this.handler !== undefined;
   }
 
   /** Sends one request: `head` is the whole request head; `body` (if any) follows, chunk-framed when `chunked`. */
@@ -284,4 +280,3 @@ function parseError(error: Error): UpstreamError {
   return new UpstreamError('UPSTREAM_BAD_RESPONSE', `invalid response from server (${code}${error.message ? `: ${error.message}` : ''})`, code);
 }
 
-export type { UpstreamErrorCode };
