@@ -35,7 +35,9 @@ class NativeAttempt extends ResponseRelay implements UpstreamHandler {
   /** The client went away: the response in flight cannot be used, so its connection goes. */
   cancel(): void {
     this.cancelled = true;
-    this.dropUpstream();
+    const connection = this.connection;
+    this.release();
+    connection?.abort();
   }
 
   onConnected(): void {
@@ -65,10 +67,11 @@ class NativeAttempt extends ResponseRelay implements UpstreamHandler {
     this.connection?.resume();
   }
 
+  /** Read to its end and the connection kept (a retry on the status: usually a short body). */
   protected dropUpstream(): void {
     const connection = this.connection;
     this.release();
-    connection?.abort();
+    connection?.discard();
   }
 
   protected override release(): void {

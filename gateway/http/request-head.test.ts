@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestHead } from './request-head.js';
-import { DEFAULT_IDLE_MS, idleTime } from './upstream-connection.js';
+import { DEFAULT_IDLE_MS, idleTime, keepAliveHint } from './upstream-connection.js';
 
 test('request head: request line, headers in order and case, blank line', () => {
   assert.equal(requestHead('GET', '/a?b=1', ['Host', 'x.example', 'X-Y', 'z'], false, undefined),
@@ -14,9 +14,11 @@ test('request head: a body without Content-Length goes chunked; a missing Host i
 });
 
 test('idle time: the server\'s Keep-Alive timeout less a second, else the default', () => {
-  assert.equal(idleTime(['Keep-Alive', 'timeout=60']), 59_000);
-  assert.equal(idleTime(['content-type', 'text/plain', 'keep-alive', 'max=100, timeout = 5']), 4_000);
-  assert.equal(idleTime(['keep-alive', 'timeout=1']), 0); // too short to reuse safely
-  assert.equal(idleTime(['keep-alive', 'max=5']), DEFAULT_IDLE_MS);
-  assert.equal(idleTime([]), DEFAULT_IDLE_MS);
+  assert.equal(keepAliveHint(['content-type', 'text/plain', 'Keep-Alive', 'timeout=60']), 'timeout=60');
+  assert.equal(keepAliveHint(['content-type', 'text/plain']), undefined);
+  assert.equal(idleTime('timeout=60'), 59_000);
+  assert.equal(idleTime('max=100, timeout = 5'), 4_000);
+  assert.equal(idleTime('timeout=1'), 0); // too short to reuse safely
+  assert.equal(idleTime('max=5'), DEFAULT_IDLE_MS);
+  assert.equal(idleTime(undefined), DEFAULT_IDLE_MS);
 });

@@ -33,6 +33,9 @@ export interface ConnectionOwner {
   forget(connection: UpstreamConnection): void;
 }
 
+/** Takes a response nobody wants, to its end (discard()). */
+const DISCARD: UpstreamHandler = { onConnected() {}, onHead() {}, onBody: () => true, onEnd() {}, onFail() {} };
+
 /** The server's Keep-Alive hint minus this is how long an idle connection is kept (undici: 1 s). */
 const KEEP_ALIVE_MARGIN = 1_000;
 /** Idle time without a hint from the server (undici's default). */
@@ -60,6 +63,8 @@ export class UpstreamConnection {
   private closed = false;
   /** How long this connection may stay idle (from the server's Keep-Alive hint). */
   idleMs = DEFAULT_IDLE_MS;
+  /** The server's last Keep-Alive header value (parsed only when it changes). */
+  private hint: string | undefined;
   /** performance.now() when it went idle (the pool's sweep closes it after idleMs). */
   idleSince = 0;
   private connectTimer: NodeJS.Timeout | undefined;
@@ -104,6 +109,14 @@ export class UpstreamConnection {
   /** The client drained: read the server again. */
   resume(): void {
     if (!this.closed) this.socket.resume();
+  }
+
+  /**
+   * The response is not wanted (the exchange retries elsewhere on its status): read it to its end
+   * and keep the connection, as undici does, instead of closing it under a server that sheds load.
+   */
+  discard(): void {
+    if (this.handler) this.handler = DISCARD;
   }
 
   /** The exchange gave up on the attempt (the client left): the response in flight is unusable. */
@@ -206,7 +219,13 @@ export class UpstreamConnection {
     }
     this.interim = false;
     this.keepAlive = keepAlive;
-    if (keepAlive) this.idleMs = idleTime(headers);
+    if (keepAlive) {
+      const hint = keepAliveHint(headers);
+      if (hint !== this.hint) {
+        this.hint = hint;
+        this.idleMs = idleTime(hint);
+      }
+    }
     handler.onHead(status, statusText, headers);
     return this.headRequest ? 1 : 0;
   }
@@ -265,14 +284,18 @@ export class UpstreamConnection {
   }
 }
 
-/** How long the connection may idle: the server's `Keep-Alive: timeout=N` minus a margin, else 4 s. */
-export function idleTime(headers: readonly string[]): number {
+/** The value of a response's Keep-Alive header, if any. */
+export function keepAliveHint(headers: readonly string[]): string | undefined {
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].length !== 10 || headers[i].toLowerCase() !== 'keep-alive') continue;
-    const match = KEEP_ALIVE_TIMEOUT.exec(headers[i + 1]);
-    if (match) return Math.max(0, Number(match[1]) * 1000 - KEEP_ALIVE_MARGIN);
+    if (headers[i].length === 10 && headers[i].toLowerCase() === 'keep-alive') return headers[i + 1];
   }
-  return DEFAULT_IDLE_MS;
+  return undefined;
+}
+
+/** How long the connection may idle: the server's `Keep-Alive: timeout=N` minus a margin, else 4 s. */
+export function idleTime(hint: string | undefined): number {
+  const match = hint === undefined ? null : KEEP_ALIVE_TIMEOUT.exec(hint);
+  return match ? Math.max(0, Number(match[1]) * 1000 - KEEP_ALIVE_MARGIN) : DEFAULT_IDLE_MS;
 }
 
 function parseError(error: Error): UpstreamError {

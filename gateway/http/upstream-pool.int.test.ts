@@ -201,6 +201,41 @@ describe('native upstream connections', () => {
     assert.deepEqual(pool.counts(), { active: 0, idle: 0 }, 'half-sent request: the connection is closed, not kept');
   });
 
+  test('a discarded response is read to its end and its connection reused', { timeout: 10_000 }, async () => {
+    let connections = 0;
+    const server = createHttpServer({ keepAliveTimeout: 10_000 }, (req, res) => {
+      if (req.url === '/busy') res.writeHead(503).end('x'.repeat(200_000));
+      else res.end('fine');
+    });
+    server.on('connection', () => connections++);
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const pool = poolFor((server.address() as AddressInfo).port);
+    const connection = pool.take();
+    let bodyAfterDiscard = 0;
+    await new Promise<void>((resolve, reject) => {
+      connection.send(requestHead('GET', '/busy', ['host', 'test'], false, undefined), undefined, false, false, {
+        onConnected: () => {},
+        onHead: () => connection.discard(),
+        onBody: (chunk) => { bodyAfterDiscard += chunk.length; return true; },
+        onEnd: () => reject(new Error('a discarded response must not report its end')),
+        onFail: reject,
+      });
+      const wait = setInterval(() => {
+        if (pool.counts().idle === 1) {
+          clearInterval(wait);
+          resolve();
+        }
+      }, 5);
+    });
+    assert.equal(bodyAfterDiscard, 0);
+    const next = await exchange(pool, { path: '/after' });
+    assert.equal(next.body.toString(), 'fine');
+    assert.equal(connections, 1);
+    pool.close();
+  });
+
   test('a handler that cannot take more pauses the server socket until resume()', async () => {
     const big = Buffer.alloc(1 << 20, 'x');
     const server = createHttpServer((_req, res) => res.end(big));
