@@ -88,7 +88,7 @@ export class Exchange {
     const backend = frontend.backend();
     const node = backend?.config.engine === 'http-proxy-3';
     if (node) this.watchResponse();
-    const head = upstreamRequestHead(req.rawHeaders, this.client, frontend.proto, isTrusted(frontend.trusted, this.client), node ? 'node' : 'undici');
+    const head = upstreamRequestHead(req.rawHeaders, this.client, frontend.proto, isTrusted(frontend.trusted, this.client), node ? 'node' : 'reframed');
     this.id = head.id;
     this.upstreamHeaders = head.headers;
     if (frontend.rateLimiter) {

@@ -4,7 +4,7 @@ import { headerObject, isHopByHop, isTrusted, requestIdFor, responseHeaders, tru
 
 /** The [name, value, …] list as an object with lowercase names (repeated ones joined): for assertions. */
 const asObject = (list: string[]) => headerObject(list);
-const upstream = (raw: string[], mode: 'undici' | 'node' | 'upgrade' = 'undici', trusted = false, client = '2.2.2.2', proto: 'http' | 'https' = 'http') =>
+const upstream = (raw: string[], mode: 'reframed' | 'node' | 'upgrade' = 'reframed', trusted = false, client = '2.2.2.2', proto: 'http' | 'https' = 'http') =>
   upstreamRequestHead(raw, client, proto, trusted, mode);
 
 test('upstream request head: hop-by-hop headers, Expect and those named by Connection are dropped; order and case kept', () => {
@@ -24,7 +24,7 @@ test('upstream request head: Transfer-Encoding stays for node:http (it frames th
 });
 
 test('upstream request head: a Connection header cannot strip framing, routing or tracing headers', () => {
-  const h = asObject(upstream(['Host', 'a', 'Content-Length', '3', 'Connection', 'content-length, host, x-request-id, traceparent'], 'undici').headers);
+  const h = asObject(upstream(['Host', 'a', 'Content-Length', '3', 'Connection', 'content-length, host, x-request-id, traceparent'], 'reframed').headers);
   assert.equal(h['content-length'], '3');
   assert.equal(h.host, 'a');
   assert.ok(h['x-request-id']);
@@ -33,12 +33,12 @@ test('upstream request head: a Connection header cannot strip framing, routing o
 
 test('upstream request head: forwarded headers replaced for untrusted clients, appended for trusted proxies', () => {
   const spoofed = ['Host', 'a.example', 'X-Forwarded-For', '1.1.1.1', 'X-Forwarded-Host', 'evil', 'Forwarded', 'for=1.1.1.1'];
-  const h = asObject(upstream(spoofed, 'undici', false, '2.2.2.2', 'https').headers);
+  const h = asObject(upstream(spoofed, 'reframed', false, '2.2.2.2', 'https').headers);
   assert.equal(h['x-forwarded-for'], '2.2.2.2');
   assert.equal(h['x-forwarded-proto'], 'https');
   assert.equal(h['x-forwarded-host'], 'a.example');
   assert.equal(h.forwarded, 'for=2.2.2.2;proto=https;host="a.example"');
-  const t = asObject(upstream(['Host', 'a.example', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '3.3.3.3', 'X-Forwarded-Proto', 'https'], 'undici', true, '::1').headers);
+  const t = asObject(upstream(['Host', 'a.example', 'X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '3.3.3.3', 'X-Forwarded-Proto', 'https'], 'reframed', true, '::1').headers);
   assert.equal(t['x-forwarded-for'], '1.1.1.1, 3.3.3.3, ::1');
   assert.equal(t['x-forwarded-proto'], 'https');
   assert.equal(t.forwarded, 'for="[::1]";proto=http;host="a.example"');

@@ -59,12 +59,11 @@ export function responseHeaders(raw: readonly string[], connection: string | und
 }
 
 /**
- * Who the upstream request is for: `undici` frames the body itself (Transfer-Encoding goes; the
- * native engine too),
- * `node` (http-proxy-3's web pass) passes Transfer-Encoding on, `upgrade` also keeps
- * Connection and Upgrade (a WebSocket handshake).
+ * Who the upstream request is for: `reframed` for an engine that frames the body itself (native,
+ * undici: Transfer-Encoding goes), `node` for http-proxy-3's web pass (Transfer-Encoding passes
+ * on), `upgrade` also keeps Connection and Upgrade (a WebSocket handshake).
  */
-export type UpstreamMode = 'undici' | 'node' | 'upgrade';
+export type UpstreamMode = 'reframed' | 'node' | 'upgrade';
 
 /** The request headers upstreamRequestHead() handles itself (its switch); every other one passes as it came. */
 const REWRITTEN = ['host', 'connection', 'upgrade', 'transfer-encoding', 'keep-alive', 'proxy-connection', 'proxy-authenticate',
@@ -119,7 +118,7 @@ export function upstreamRequestHead(raw: readonly string[], client: string, prot
         if (mode === 'upgrade') headers.push(name, value);
         break;
       case 'transfer-encoding':
-        if (mode !== 'undici') headers.push(name, value);
+        if (mode !== 'reframed') headers.push(name, value);
         break;
       case 'keep-alive': case 'proxy-connection': case 'proxy-authenticate': case 'proxy-authorization': case 'te': case 'trailer': case 'expect':
         break;
