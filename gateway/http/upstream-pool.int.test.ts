@@ -2,7 +2,7 @@
 // response shape llhttp knows, and failures reported once with their code.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
@@ -55,21 +55,27 @@ describe('native upstream connections', () => {
   const servers: (HttpServer | NetServer)[] = [];
   after(() => { for (const s of servers) s.close(); });
 
-  test('sequential requests reuse one keep-alive connection; counts show it idle', async () => {
+  /** A real node:http server on a free loopback port; `connections` counts the TCP connections it accepted. */
+  async function httpServer(handler: RequestListener, keepAliveTimeout = 5_000): Promise<{ server: HttpServer; port: number; connections: () => number }> {
     let connections = 0;
-    const server = createHttpServer({ keepAliveTimeout: 10_000 }, (req, res) => res.end(`hi ${req.url}`));
+    const server = createHttpServer({ keepAliveTimeout }, handler);
     server.on('connection', () => connections++);
     servers.push(server);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    const pool = poolFor((server.address() as AddressInfo).port);
+    return { server, port: (server.address() as AddressInfo).port, connections: () => connections };
+  }
+
+  test('sequential requests reuse one keep-alive connection; counts show it idle', async () => {
+    const http = await httpServer((req, res) => res.end(`hi ${req.url}`), 10_000);
+    const pool = poolFor(http.port);
     for (let i = 0; i < 5; i++) {
       const r = await exchange(pool, { path: `/${i}` });
       assert.equal(r.error, undefined);
       assert.equal(r.heads[0].status, 200);
       assert.equal(r.body.toString(), `hi /${i}`);
     }
-    assert.equal(connections, 1);
+    assert.equal(http.connections(), 1);
     assert.deepEqual(pool.counts(), { active: 0, idle: 1 });
     pool.close();
     await sleep(20);
@@ -78,12 +84,9 @@ describe('native upstream connections', () => {
 
   test('an idle connection is closed by the pool before the server\'s Keep-Alive timeout, and the next request opens a new one', async () => {
     let serverSawClientClose = false;
-    const server = createHttpServer({ keepAliveTimeout: 2_000 }, (_req, res) => res.end('ok'));
-    server.on('connection', (socket) => socket.on('end', () => { serverSawClientClose = true; }));
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const pool = poolFor((server.address() as AddressInfo).port);
+    const http = await httpServer((_req, res) => res.end('ok'), 2_000);
+    http.server.on('connection', (socket) => socket.on('end', () => { serverSawClientClose = true; }));
+    const pool = poolFor(http.port);
     assert.equal((await exchange(pool)).heads[0].status, 200); // Keep-Alive: timeout=2 → idle for 1 s at most
     assert.equal(pool.counts().idle, 1);
     await sleep(1_500);
@@ -168,15 +171,12 @@ describe('native upstream connections', () => {
   });
 
   test('a request body without a length goes chunked and arrives whole; one with a length goes as is', async () => {
-    const server = createHttpServer(async (req, res) => {
+    const http = await httpServer(async (req, res) => {
       const parts: Buffer[] = [];
       for await (const part of req) parts.push(part as Buffer);
       res.end(`${req.headers['transfer-encoding'] ?? '-'} ${req.headers['content-length'] ?? '-'} ${Buffer.concat(parts).toString()}`);
     });
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const pool = poolFor((server.address() as AddressInfo).port);
+    const pool = poolFor(http.port);
     const chunked = await exchange(pool, { method: 'POST', body: Readable.from([Buffer.from('abc'), Buffer.alloc(0), Buffer.from('def')]), chunked: true });
     assert.equal(chunked.body.toString(), 'chunked - abcdef');
     const sized = await exchange(pool, { method: 'PUT', headers: ['host', 'test', 'content-length', '6'], body: Readable.from([Buffer.from('abcdef')]) });
@@ -202,16 +202,11 @@ describe('native upstream connections', () => {
   });
 
   test('a discarded response is read to its end and its connection reused', { timeout: 10_000 }, async () => {
-    let connections = 0;
-    const server = createHttpServer({ keepAliveTimeout: 10_000 }, (req, res) => {
+    const http = await httpServer((req, res) => {
       if (req.url === '/busy') res.writeHead(503).end('x'.repeat(200_000));
       else res.end('fine');
-    });
-    server.on('connection', () => connections++);
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const pool = poolFor((server.address() as AddressInfo).port);
+    }, 10_000);
+    const pool = poolFor(http.port);
     const connection = pool.take();
     let bodyAfterDiscard = 0;
     await new Promise<void>((resolve, reject) => {
@@ -232,17 +227,14 @@ describe('native upstream connections', () => {
     assert.equal(bodyAfterDiscard, 0);
     const next = await exchange(pool, { path: '/after' });
     assert.equal(next.body.toString(), 'fine');
-    assert.equal(connections, 1);
+    assert.equal(http.connections(), 1);
     pool.close();
   });
 
   test('a handler that cannot take more pauses the server socket until resume()', async () => {
     const big = Buffer.alloc(1 << 20, 'x');
-    const server = createHttpServer((_req, res) => res.end(big));
-    servers.push(server);
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const pool = poolFor((server.address() as AddressInfo).port);
+    const http = await httpServer((_req, res) => res.end(big));
+    const pool = poolFor(http.port);
     const connection = pool.take();
     let received = 0;
     let pausedAt = -1;
