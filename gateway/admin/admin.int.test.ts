@@ -43,6 +43,7 @@ describe('admin port', () => {
     const stats = JSON.parse(res.body);
     assert.equal(stats.frontends[0].name, 'web');
     assert.equal(stats.frontends[0].requests, 5);
+    assert.equal(stats.backends[0].engine, 'native');
     const server = stats.backends[0].servers.find((s: { name: string }) => s.name === 's1');
     for (const key of ['state', 'check', 'lastChange', 'weight', 'inFlight', 'requests', 'responses', 'retries', 'p50', 'p99']) assert.ok(key in server, key);
     assert.ok(server.requests >= 1);

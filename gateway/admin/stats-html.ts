@@ -18,7 +18,7 @@ export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): strin
   }
   for (const b of s.backends) {
     const servers = b.servers.map((v) => `<tr style="background:${color(v.state)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.state)}</td><td>${esc(v.check.status)} ${esc(v.check.detail)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}${v.effectiveWeight !== v.weight ? ` (${v.effectiveWeight})` : ''}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.requests}</td><td>${v.responses['5xx']}</td><td>${v.errors.connect}</td><td>${v.retries}</td><td>${v.ewma ?? ''}</td><td>${v.p50}</td><td>${v.p99}</td></tr>`).join('\n');
-    rows.push(`<h2>backend ${esc(b.name)} <small>${esc(b.balance)}, ${b.up}/${b.total} up, ${b.queued} queued</small></h2>
+    rows.push(`<h2>backend ${esc(b.name)} <small>${esc(b.balance)}, ${esc(b.engine)} engine, ${b.up}/${b.total} up, ${b.queued} queued</small></h2>
 <table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>requests</th><th>5xx</th><th>conn err</th><th>retries</th><th>ewma ms</th><th>p50 ms</th><th>p99 ms</th></tr>
 ${servers}</table>`);
   }

@@ -27,6 +27,8 @@ export interface BackendStats extends StatsSnapshot {
   name: string;
   mode: 'http';
   balance: string;
+  /** What carries its requests to the servers (native, undici, http-proxy-3). */
+  engine: string;
   up: number;
   total: number;
   queued: number;
@@ -75,6 +77,7 @@ export function backendStats(b: BackendRuntime): BackendStats {
     name: b.name,
     mode: 'http',
     balance: b.balance,
+    engine: b.config.engine,
     up,
     total,
     queued: b.queued,
