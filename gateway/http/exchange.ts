@@ -13,7 +13,8 @@ import { sendError } from './error-response.js';
 import { headerObject, isTrusted, requestIdFor, upstreamRequestHead } from './headers.js';
 import { clientConnection, type ClientConnection } from './client-connection.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
-import { isRetryableStatus, mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
+import { isRetryableStatus } from '../../sdk/http/semantics.js';
+import { mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 import { sendWithNativeParser } from './native-attempt.js';
@@ -31,7 +32,7 @@ export interface Attempt {
   retry: boolean;
   /** The request body for this attempt: fed from the client only once the server is connected. */
   body?: PassThrough;
-  /** Engine hook: stops the attempt because the client went away (undici; http-proxy-3 does it itself). */
+  /** Engine hook: stops the attempt because the client went away (native, undici; http-proxy-3 does it itself). */
   canceller?: { cancel(): void };
 }
 

@@ -6,15 +6,12 @@ import type { PassThrough } from 'node:stream';
 import type { Attempt, Exchange } from './exchange.js';
 import { requestHead } from './request-head.js';
 import { ResponseRelay } from './response-relay.js';
-import { turnBatch } from './turn-batch.js';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-connection.js';
 import type { UpstreamError } from '../errors.js';
 
-/** The attempt's request goes out at the end of the loop turn, with the other requests of the turn (turn-batch.ts). */
+/** The attempt's request goes out at the end of the loop turn, with the other requests of the turn. */
 export function sendWithNativeParser(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
-  const handler = new NativeAttempt(exchange, attempt, body);
-  attempt.canceller = handler;
-  turnBatch.add(handler);
+  new NativeAttempt(exchange, attempt, body).start();
 }
 
 class NativeAttempt extends ResponseRelay implements UpstreamHandler {

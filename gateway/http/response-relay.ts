@@ -8,8 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { PassThrough } from 'node:stream';
 import type { Attempt, Exchange } from './exchange.js';
 import { isHopByHop, withoutConnectionOptions } from './headers.js';
-import type { Deferred } from './turn-batch.js';
-import { turnBatch } from './turn-batch.js';
+import { turnBatch, type Deferred } from './turn-batch.js';
 
 /** 103 Early Hints: the server's Link headers, passed on to the client. */
 function earlyHints(res: ServerResponse, raw: readonly string[]): void {
@@ -48,6 +47,15 @@ export abstract class ResponseRelay implements Deferred {
     this.exchange = exchange;
     this.attempt = attempt;
     this.body = body;
+  }
+
+  /** The client went away: stop the attempt on the engine. */
+  abstract cancel(): void;
+
+  /** Hands the attempt its canceller and queues the send for the end of this loop turn (turn-batch.ts). */
+  start(): void {
+    this.attempt!.canceller = this;
+    turnBatch.add(this);
   }
 
   /** Sends the request on the engine (the client is still there). */

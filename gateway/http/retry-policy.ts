@@ -8,15 +8,9 @@
 // - Never past `attempts` retries, never on a server already tried (the caller excludes them),
 //   and only within the retry budget.
 
-import { isIdempotentMethod, isRetryableStatus } from '../../sdk/http/semantics.js';
+import { isIdempotentMethod } from '../../sdk/http/semantics.js';
 
 export type AttemptFailure = 'connect' | 'reset' | 'status' | 'timeout';
-
-export { isRetryableStatus };
-
-export function isIdempotent(method: string | undefined): boolean {
-  return isIdempotentMethod(method ?? 'GET');
-}
 
 export interface RetryQuestion {
   method: string | undefined;
@@ -35,7 +29,7 @@ export function mayRetry(q: RetryQuestion): boolean {
   switch (q.failure) {
     case 'connect': return true;
     case 'reset':
-    case 'status': return isIdempotent(q.method);
+    case 'status': return isIdempotentMethod(q.method ?? 'GET');
     default: return false;
   }
 }

@@ -6,16 +6,13 @@ import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Attempt, Exchange } from './exchange.js';
 import { ResponseRelay } from './response-relay.js';
-import { turnBatch } from './turn-batch.js';
 
 const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 const SERVER_TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** The attempt's request goes out at the end of the loop turn, with the other requests of the turn (turn-batch.ts). */
+/** The attempt's request goes out at the end of the loop turn, with the other requests of the turn. */
 export function sendWithUndici(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
-  const handler = new UndiciAttempt(exchange, attempt, body);
-  attempt.canceller = handler;
-  turnBatch.add(handler);
+  new UndiciAttempt(exchange, attempt, body).start();
 }
 
 class UndiciAttempt extends ResponseRelay implements Dispatcher.DispatchHandler {
