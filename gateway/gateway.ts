@@ -12,7 +12,7 @@ import { gatewayConfigSchema, type BackendConfig, type GatewayConfig, type HttpF
 import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
 import { HttpFrontendRuntime } from './http/frontend-runtime.js';
 import { createHttpProxy } from './http/proxy3-attempt.js';
-import { listenHttp, type HttpListener } from './http/listener.js';
+import { listenerKind, listenHttp, type HttpListener } from './http/listener.js';
 import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
@@ -135,16 +135,17 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   const lookup = (name: string) => side.backends.get(name);
   const listeners = new Map<string, { listener: HttpListener; runtime: HttpFrontendRuntime }>();
 
-  const openFrontend = async (f: HttpFrontendConfig) => {
+  const kindOf = (f: HttpFrontendConfig, c: GatewayConfig) => listenerKind(f, c.backends.find((b) => b.name === f.backend)?.engine);
+  const openFrontend = async (f: HttpFrontendConfig, c: GatewayConfig) => {
     const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
-    const listener = await listenHttp(runtime);
+    const listener = await listenHttp(runtime, kindOf(f, c));
     listeners.set(f.name, { listener, runtime });
     log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
   };
   let tcp: TcpGateway | undefined;
   let admin: AdminServer | undefined;
   try {
-    if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f);
+    if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f, config);
     const tcpConfig = tcpPart(config);
     if (tcpConfig) tcp = await startTcpGateway(tcpConfig, { accessLog: accessLog !== undefined });
   } catch (error) {
@@ -187,7 +188,8 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       const wanted = new Map(next.frontends.filter(isHttp).map((f) => [f.name, f]));
       for (const [name, entry] of [...listeners]) {
         const f = wanted.get(name);
-        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls)) {
+        // Same address, TLS and listener kind: the listener stays and takes the new runtime.
+        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.listener.kind) {
           const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
           runtime.stats.merge(entry.runtime.stats);
           entry.listener.use(runtime);
@@ -198,7 +200,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
           void entry.listener.close(config.grace);
         }
       }
-      if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f);
+      if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f, next);
       const nextTcp = tcpPart(next);
       if (JSON.stringify(nextTcp) !== JSON.stringify(tcpPart(config))) {
         // TCP side (gateway/tcp): unchanged backends kept, open sessions go on, new ones use the new config.

@@ -1,6 +1,6 @@
 // Request affinity: the sticky-session cookie (HAProxy `cookie SRV insert`) and the key a
 // `hash` backend balances on (source IP, URI, a header or a cookie). Pure.
-import type { IncomingMessage } from 'node:http';
+import type { FrontRequest } from './front.js';
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -12,7 +12,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
 }
 
 /** The server name the sticky cookie points to, if any. */
-export function stickyServer(req: IncomingMessage, cookie: string): string | undefined {
+export function stickyServer(req: Pick<FrontRequest, 'headers' | 'url'>, cookie: string): string | undefined {
   return cookieValue(req.headers.cookie, cookie);
 }
 
@@ -25,7 +25,7 @@ export interface HashOn {
   name?: string;
 }
 
-export function hashKey(req: IncomingMessage, client: string, hash: HashOn | undefined): string | undefined {
+export function hashKey(req: Pick<FrontRequest, 'headers' | 'url'>, client: string, hash: HashOn | undefined): string | undefined {
   switch (hash?.on ?? 'source') {
     case 'uri': return req.url;
     case 'header': {

@@ -1,6 +1,6 @@
 // The gateway's own short responses (400, 429, 502, 503, 504...): a text body that carries the
 // request id, `connection: close` where the connection cannot be trusted any more.
-import type { ServerResponse } from 'node:http';
+import type { FrontResponse } from './front.js';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -19,7 +19,7 @@ export function errorBody(status: number, requestId: string | undefined, detail?
   return `${status} ${reason}${detail ? `: ${detail}` : ''}${requestId ? `\nrequest id: ${requestId}` : ''}\n`;
 }
 
-export function sendError(res: ServerResponse, status: number, requestId: string | undefined, detail?: string, extra?: Record<string, string>): void {
+export function sendError(res: FrontResponse, status: number, requestId: string | undefined, detail?: string, extra?: Record<string, string>): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -4,7 +4,8 @@
 // retry budget → response (or 502/503/504 with the request id) → access log. Every attempt ends
 // exactly once in the pool (in-flight, EWMA, outlier). The engines only move bytes: they report
 // connect, response head and errors back here, where every decision is made.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage } from 'node:http';
+import type { FrontRequest, FrontResponse } from './front.js';
 import { PassThrough } from 'node:stream';
 import type { Outcome } from '../../sdk/balance/server-pool.js';
 import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
@@ -70,8 +71,10 @@ export class Exchange {
    * 'close' tells of a client gone, and the exchange closes itself when it ends the response.
    */
   private watchesResponse = false;
+  /** The request goes out through http-proxy-3 (a node:http request on an http-proxy-3 backend). */
+  private nodeObjects = false;
 
-  constructor(readonly frontend: HttpFrontendRuntime, readonly req: IncomingMessage, readonly res: ServerResponse) {
+  constructor(readonly frontend: HttpFrontendRuntime, readonly req: FrontRequest, readonly res: FrontResponse) {
     this.connection = clientConnection(req.socket);
     this.client = this.connection.client;
   }
@@ -87,7 +90,10 @@ export class Exchange {
       return this.fail(400, 'PR', reason, { connection: 'close' });
     }
     const backend = frontend.backend();
-    const node = backend?.config.engine === 'http-proxy-3';
+    // http-proxy-3 needs node:http's objects: a request on the native listener (possible only for a
+    // moment after a reload switched the backend's engine) goes out on the native engine instead.
+    const node = backend?.config.engine === 'http-proxy-3' && req instanceof IncomingMessage;
+    this.nodeObjects = node;
     if (node) this.watchResponse();
     const head = upstreamRequestHead(req.rawHeaders, this.client, frontend.proto, isTrusted(frontend.trusted, this.client), node ? 'node' : 'reframed');
     this.id = head.id;
@@ -157,9 +163,9 @@ export class Exchange {
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
     const engine = this.backend.config.engine;
-    if (engine === 'native') sendWithNativeParser(this, attempt, body);
+    if (this.nodeObjects) sendWithHttpProxy3(this, attempt, body);
     else if (engine === 'undici') sendWithUndici(this, attempt, body);
-    else sendWithHttpProxy3(this, attempt, body);
+    else sendWithNativeParser(this, attempt, body);
   }
 
   /** The attempt's server is connected and the request is going out. */

@@ -1,7 +1,7 @@
 // The runtime of one HTTP frontend: its settings resolved from config (trusted proxies, rate
 // limiter, proto), the backend it routes to (looked up per request, so a reload swaps it), the
 // http-proxy-3 instance, stats, the access log and request metrics.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FrontRequest, FrontResponse } from './front.js';
 import type { BlockList } from 'node:net';
 import { metrics, type Histogram } from '@opentelemetry/api';
 import type { ProxyServer } from 'http-proxy-3';
@@ -50,7 +50,7 @@ export class HttpFrontendRuntime {
     return this.lookup(this.config.backend);
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: FrontRequest, res: FrontResponse): void {
     new Exchange(this, req, res).run();
   }
 

@@ -1,94 +1,21 @@
-// The listening side of an HTTP frontend: an http or https (TLS termination) server with the
-// slow-client defences (headersTimeout, requestTimeout, keep-alive idle timeout, max header
-// size), parser errors answered 400/431, CONNECT refused, WebSocket upgrades proxied, and a
-// graceful close that lets in-flight requests finish.
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerOptions } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
-import { parseHostPort } from '../../sdk/config/schema.js';
-import { GatewayListenError } from '../errors.js';
-import { rawErrorResponse } from './error-response.js';
+// An HTTP frontend's listener: the gateway's own llhttp server (`native`, the default), or node:http
+// (`node`) when the frontend asks for it, when its backend runs the http-proxy-3 engine (which needs
+// node:http's request and response objects), or when this Node does not expose its parser.
+import type { BackendConfig, HttpFrontendConfig } from '../config.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
-import { proxyUpgrade } from './upgrade.js';
+import type { HttpListener } from './listener-bind.js';
+import { nativeParser } from './llhttp.js';
+import { listenNative } from './native-listener.js';
+import { listenNode } from './node-listener.js';
 
-export interface HttpListener {
-  readonly server: Server;
-  readonly port: number;
-  /** Swap the runtime (reload): new requests use the new one. */
-  use(runtime: HttpFrontendRuntime): void;
-  /** Stop accepting; idle connections close now, busy ones after their response; forced after graceMs. */
-  close(graceMs: number): Promise<void>;
+export type { HttpListener } from './listener-bind.js';
+
+/** Which listener a frontend gets, given the engine of the backend it routes to. Pure. */
+export function listenerKind(frontend: HttpFrontendConfig, engine: BackendConfig['engine'] | undefined, parserAvailable = nativeParser !== undefined): 'native' | 'node' {
+  if (frontend.server === 'node' || !parserAvailable || engine === 'http-proxy-3') return 'node';
+  return 'native';
 }
 
-export async function listenHttp(initial: HttpFrontendRuntime): Promise<HttpListener> {
-  let runtime = initial;
-  const config = initial.config;
-  const t = config.timeouts;
-  const options: ServerOptions = {
-    maxHeaderSize: config.maxHeaderSize,
-    headersTimeout: t.headers,
-    requestTimeout: t.request,
-    keepAliveTimeout: t.client,
-    connectionsCheckingInterval: Math.max(250, Math.min(5000, Math.floor(t.headers / 4))),
-    requireHostHeader: true,
-    joinDuplicateHeaders: true,
-    noDelay: true,
-  };
-  const onRequest = (req: IncomingMessage, res: import('node:http').ServerResponse) => runtime.handle(req, res);
-  const server: Server = config.tls
-    ? createHttpsServer({ ...options, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
-    : createHttpServer(options, onRequest);
-
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable || (socket as Socket).destroyed) return socket.destroy();
-    const code = error.code ?? '';
-    if (code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED') return socket.destroy();
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const detail = status === 431 ? 'request headers too large' : status === 408 ? 'request not received in time' : `malformed request (${code || error.message})`;
-    runtime.stats.status(status);
-    socket.end(rawErrorResponse(status, detail));
-    setTimeout(() => socket.destroy(), 1000).unref();
-  });
-  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    socket.end(rawErrorResponse(400, 'CONNECT is not supported (not a forward proxy)'));
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(runtime, req, socket as Socket, head));
-  server.on('connection', (socket: Socket) => {
-    const owner = runtime; // a reload swaps `runtime`; the count stays with the one that got it
-    owner.connections++;
-    socket.once('close', () => owner.connections--);
-  });
-
-  const listen = parseHostPort(config.listen)!;
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => reject(new GatewayListenError(`frontend ${config.name}`, config.listen, error.code ?? error.message));
-    server.once('error', onError);
-    server.listen({ port: listen.port, host: listen.host, backlog: 4096 }, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : listen.port;
-
-  return {
-    server,
-    port,
-    use(next) {
-      runtime = next;
-    },
-    close(graceMs) {
-      return new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
-    },
-  };
+export function listenHttp(runtime: HttpFrontendRuntime, kind: 'native' | 'node'): Promise<HttpListener> {
+  return kind === 'native' ? listenNative(runtime) : listenNode(runtime);
 }

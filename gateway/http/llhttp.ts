@@ -18,7 +18,9 @@ export interface NativeParser {
 
 export interface NativeParserClass {
   new (): NativeParser;
+  readonly REQUEST: number;
   readonly RESPONSE: number;
+  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -26,14 +28,19 @@ export interface NativeParserClass {
   readonly kLenientNone: number;
 }
 
-function load(): NativeParserClass | undefined {
+function load(): { parser: NativeParserClass; methods: readonly string[] } | undefined {
   try {
-    const parser = (createRequire(import.meta.url)('_http_common') as { HTTPParser?: NativeParserClass }).HTTPParser;
-    if (typeof parser !== 'function' || typeof parser.kOnHeadersComplete !== 'number' || typeof parser.RESPONSE !== 'number') return undefined;
-    return parser;
+    const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: NativeParserClass; methods?: string[] };
+    const parser = common.HTTPParser;
+    if (typeof parser !== 'function' || typeof parser.kOnHeadersComplete !== 'number' || typeof parser.RESPONSE !== 'number' || typeof parser.REQUEST !== 'number') return undefined;
+    if (typeof parser.kOnMessageBegin !== 'number' || !Array.isArray(common.methods)) return undefined;
+    return { parser, methods: common.methods };
   } catch {
     return undefined;
   }
 }
 
-export const nativeParser: NativeParserClass | undefined = load();
+const loaded = load();
+export const nativeParser: NativeParserClass | undefined = loaded?.parser;
+/** Method names by the number the parser reports a request's method as. */
+export const parserMethods: readonly string[] = loaded?.methods ?? [];

@@ -1,6 +1,6 @@
 // One attempt of an exchange on the native engine: the request goes out on one of the server's
 // keep-alive connections (upstream-pool.ts), parsed by Node's own llhttp, and the response is
-// relayed into the client's ServerResponse (response-relay.ts), pausing the server's socket while
+// relayed into the client's response (response-relay.ts), pausing the server's socket while
 // the client's buffer is full. This only translates the connection's reports.
 import type { PassThrough } from 'node:stream';
 import type { Attempt, Exchange } from './exchange.js';

@@ -3,7 +3,7 @@
 // connect and server timeouts and lets the request body flow once the server is connected; its
 // 'proxyRes' hook hands the response head to the exchange, then pipes the body to the client or
 // drops it (a retry). Decisions stay in the exchange, as with the undici engine.
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { PassThrough } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
@@ -44,7 +44,8 @@ export function sendWithHttpProxy3(exchange: Exchange, attempt: Attempt, body: P
   (req as WithExchange)[EXCHANGE] = exchange;
   const server = attempt.server;
   const options = { target: server.target, agent: server.agent, attempt, buffer: body ?? NO_BODY };
-  exchange.frontend.proxy.web(req, res, options as never, (error: Error) => exchange.onAttemptError(attempt, error));
+  // Only node:http's objects come here (exchange.ts): http-proxy-3 needs them.
+  exchange.frontend.proxy.web(req as IncomingMessage, res as ServerResponse, options as never, (error: Error) => exchange.onAttemptError(attempt, error));
 }
 
 /** 'proxyReq': a socket is assigned. Connect timeout, server (inactivity) timeout. */
@@ -76,5 +77,5 @@ function relayResponse(exchange: Exchange, proxyRes: IncomingMessage): void {
     return;
   }
   proxyRes.on('error', () => exchange.res.destroy());
-  proxyRes.pipe(exchange.res);
+  proxyRes.pipe(exchange.res as ServerResponse);
 }

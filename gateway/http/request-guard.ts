@@ -3,13 +3,13 @@
 // one number), request targets that are not origin-form or absolute-form, and Host headers
 // that are not a host. Absolute-form targets are
 // reduced to their path: the configured backend is the only upstream (no open proxy). Pure.
-import type { IncomingMessage } from 'node:http';
+import type { FrontRequest } from './front.js';
 
 const DIGITS = /^\d+$/;
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/;
 
 /** undefined when the request may go on; else the reason for a 400. */
-export function rejectReason(req: IncomingMessage): string | undefined {
+export function rejectReason(req: Pick<FrontRequest, 'headers' | 'url'>): string | undefined {
   const h = req.headers;
   const te = h['transfer-encoding'];
   const length = h['content-length'];

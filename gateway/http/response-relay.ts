@@ -1,17 +1,17 @@
 // What the native and undici attempts share: one attempt's request goes out at the end of the
-// loop turn (turn-batch.ts), and its response is relayed into the client's ServerResponse: interim
+// loop turn (turn-batch.ts), and its response is relayed into the client's response (front.ts): interim
 // 103s passed on, the head filtered (hop-by-hop, Connection options) and handed to the exchange,
 // which decides (retry, status, headers), the body written with backpressure, and a body that came
 // whole in its first chunk ended with the others of its turn (one end(chunk), one write). The
 // engines only say how a request is sent and how their upstream is paused, resumed or aborted.
-import type { ServerResponse } from 'node:http';
+import type { FrontResponse } from './front.js';
 import type { PassThrough } from 'node:stream';
 import type { Attempt, Exchange } from './exchange.js';
 import { isHopByHop, withoutConnectionOptions } from './headers.js';
 import { turnBatch, type Deferred } from './turn-batch.js';
 
 /** 103 Early Hints: the server's Link headers, passed on to the client. */
-function earlyHints(res: ServerResponse, raw: readonly string[]): void {
+function earlyHints(res: FrontResponse, raw: readonly string[]): void {
   const link: string[] = [];
   for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'link') link.push(raw[i + 1]);
   if (link.length === 0) return;

@@ -1,6 +1,6 @@
 // One attempt of an exchange on the undici engine: the request goes out through the server's
 // undici Pool (`dispatch`, no promise, no stream objects per request) and the response is relayed
-// into the client's ServerResponse (response-relay.ts), pausing the upstream socket while the
+// into the client's response (response-relay.ts), pausing the upstream socket while the
 // client's buffer is full. This only translates undici's handler calls.
 import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';

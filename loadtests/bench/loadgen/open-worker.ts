@@ -21,6 +21,7 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
     connectTimeout: spec.timeoutMs,
   });
   const histogram = newLatencyHistogram();
+  const service = newLatencyHistogram();
   const lag = newLatencyHistogram();
   const cpuBefore = process.cpuUsage();
   const intervalMs = 1000 / spec.rate;
@@ -34,7 +35,7 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
   const errorKinds: Record<string, number> = {};
   const start = performance.now();
 
-  const fire = (intended: number) => {
+  const fire = (intended: number, sentAt: number) => {
     inFlight++;
     pool
       .request({ path, method: 'GET', headers: spec.headers })
@@ -45,6 +46,7 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
         if (res.statusCode < 400) {
           ok++;
           histogram.recordValue(Math.max(1, Math.round((done - intended) * 1000)));
+          service.recordValue(Math.max(1, Math.round((done - sentAt) * 1000)));
         } else {
           errors++;
           errorKinds[`status ${res.statusCode}`] = (errorKinds[`status ${res.statusCode}`] ?? 0) + 1;
@@ -69,7 +71,7 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
         // How late the generator itself sends (timer granularity, its own CPU starvation): it is
         // inside every latency figure, so it is reported beside them.
         lag.recordValue(Math.max(1, Math.round((now - intended) * 1000)));
-        fire(intended);
+        fire(intended, now);
         sent++;
       }
       if (sent >= total) resolve();
@@ -91,6 +93,7 @@ export async function runOpenLoad(spec: OpenLoadSpec): Promise<LoadResult> {
     errors: counted.errors + unfinished,
     elapsedMs: Math.max(spec.durationMs, lastDone),
     histogram: encodeHistogram(histogram),
+    serviceHistogram: encodeHistogram(service),
     offeredRate: spec.rate,
     sent,
     errorKinds: counted.errorKinds,

@@ -32,6 +32,8 @@ export interface LoadResult {
   elapsedMs: number;
   /** hdr histogram in µs (open model). */
   histogram?: string;
+  /** Open model: hdr histogram in µs measured from when each request was actually sent (no send lag). */
+  serviceHistogram?: string;
   /** Percentiles in ms (closed model tools). */
   latency?: { points: Array<{ p: number; ms: number }>; meanMs?: number; maxMs?: number };
   offeredRate?: number;

@@ -1,0 +1,32 @@
+// What both HTTP listeners share: the listener's public shape, and binding the frontend's address.
+import type { Server } from 'node:net';
+import { parseHostPort } from '../../sdk/config/schema.js';
+import type { HttpFrontendConfig } from '../config.js';
+import { GatewayListenError } from '../errors.js';
+import type { HttpFrontendRuntime } from './frontend-runtime.js';
+
+export interface HttpListener {
+  /** `native`: the gateway's own llhttp server; `node`: node:http (the http-proxy-3 engine needs its objects). */
+  readonly kind: 'native' | 'node';
+  readonly server: Server;
+  readonly port: number;
+  /** Swap the runtime (reload): new requests use the new one. */
+  use(runtime: HttpFrontendRuntime): void;
+  /** Stop accepting; idle connections close now, busy ones after their response; forced after graceMs. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Listens on the frontend's address; the port actually bound (0 in config = any free port). */
+export async function bindListener(server: Server, config: HttpFrontendConfig): Promise<number> {
+  const listen = parseHostPort(config.listen)!;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(new GatewayListenError(`frontend ${config.name}`, config.listen, error.code ?? error.message));
+    server.once('error', onError);
+    server.listen({ port: listen.port, host: listen.host, backlog: 4096 }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : listen.port;
+}
