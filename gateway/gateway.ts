@@ -139,6 +139,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   const openFrontend = async (f: HttpFrontendConfig, c: GatewayConfig) => {
     const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
     const listener = await listenHttp(runtime, kindOf(f, c));
+    runtime.server = listener.kind;
     listeners.set(f.name, { listener, runtime });
     log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
   };
@@ -192,6 +193,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
         if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.listener.kind) {
           const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
           runtime.stats.merge(entry.runtime.stats);
+          runtime.server = entry.listener.kind;
           entry.listener.use(runtime);
           listeners.set(name, { listener: entry.listener, runtime });
           wanted.delete(name);

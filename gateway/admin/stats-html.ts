@@ -12,7 +12,7 @@ export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): strin
     rows.push(`<h2>latency over time <small>p50/p99 over the last 1–2 min, sampled every 5 s; <a href="stats/history.json">history.json</a></small></h2>\n<div class="charts">${history.map((h) => latencyChartSvg(h)).join('\n')}</div>`);
   }
   for (const f of s.frontends) {
-    rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}</small></h2>
+    rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}, ${esc(f.server)} server</small></h2>
 <table><tr><th>conns</th><th>requests</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
 <tr><td>${f.connections}</td><td>${f.requests}</td><td>${f.responses['2xx']}</td><td>${f.responses['4xx']}</td><td>${f.responses['5xx']}</td><td>${f.errors.aborted}</td><td>${f.bytesIn}</td><td>${f.bytesOut}</td><td>${f.p50}</td><td>${f.p99}</td></tr></table>`);
   }

@@ -41,6 +41,8 @@ export interface FrontendStats extends StatsSnapshot {
   mode: 'http';
   listen: string;
   backend: string;
+  /** The client side: `native` (Tiered's own llhttp server) or `node` (node:http). */
+  server: 'native' | 'node';
   connections: number;
 }
 
@@ -93,7 +95,7 @@ export function gatewayStats(frontends: HttpFrontendRuntime[], backends: Readonl
     pid: process.pid,
     uptime: Math.round(process.uptime()),
     frontends: frontends.map((f) => ({
-      name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, connections: f.connections, ...f.stats.snapshot(),
+      name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(),
     })),
     backends: [...backends.values()].map(backendStats),
     tcp: tcp?.stats(),

@@ -32,6 +32,8 @@ export class HttpFrontendRuntime {
   draining = false;
   /** Client connections open right now. */
   connections = 0;
+  /** Which listener serves it (set by the gateway when it listens). */
+  server: 'native' | 'node' = 'native';
   private readonly attributes = new Map<string, Map<number, MetricAttributes>>();
 
   constructor(

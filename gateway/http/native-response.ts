@@ -76,6 +76,8 @@ export class NativeResponse extends EventEmitter implements FrontResponse {
     if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) add(headers[i], headers[i + 1]);
     else for (const name of Object.keys(headers)) add(name, headers[name]);
     if (status < 200 || status === 204 || status === 304) this.bodyless = true;
+    // A request body still on its way would be read as the next request: this answer is the last.
+    if (this.request.body !== undefined && !this.request.complete) this.shouldKeepAlive = false;
     const http10 = this.request.httpVersion === '1.0';
     if (!this.bodyless && !hasLength) {
       if (http10) this.shouldKeepAlive = false; // the body ends with the connection

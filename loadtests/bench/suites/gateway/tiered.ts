@@ -21,6 +21,8 @@ export interface TieredGatewayPeerOptions {
   balance: string;
   /** What carries requests to the servers; default: Tiered's default (native). */
   engine?: 'native' | 'undici' | 'http-proxy-3';
+  /** The client side: Tiered's own llhttp server (native, the default) or node:http. */
+  server?: 'native' | 'node';
 }
 
 export function tieredGatewayConfig(options: TieredGatewayPeerOptions & { port: number; workers: number }): string {
@@ -29,7 +31,7 @@ export function tieredGatewayConfig(options: TieredGatewayPeerOptions & { port: 
     `  workers: ${options.workers}`,
     '  accessLog: false',
     '  frontends:',
-    `    - { name: web, listen: "127.0.0.1:${options.port}", backend: app }`,
+    `    - { name: web, listen: "127.0.0.1:${options.port}", backend: app${options.server ? `, server: ${options.server}` : ''} }`,
     '  backends:',
     '    - name: app',
     ...(options.balance === 'default' ? [] : [`      balance: ${options.balance}`]),
