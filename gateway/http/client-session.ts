@@ -21,6 +21,8 @@ export interface SessionLimits {
 /** What a session needs of its listener. */
 export interface SessionHost {
   readonly limits: SessionLimits;
+  /** The listener's coarse clock (ms, advanced by its sweep): timers need no clock read per request. */
+  readonly now: number;
   request(req: FrontRequest, res: FrontResponse): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
   /** A request the parser or the session refused (counted in the frontend's stats). */
@@ -66,7 +68,7 @@ export class ClientSession implements ResponseOwner {
     parser[Parser.kOnBody] = (chunk: Buffer) => this.onBody(chunk);
     parser[Parser.kOnMessageComplete] = () => this.onMessageComplete();
     this.parser = parser;
-    this.receivingSince = performance.now();
+    this.receivingSince = host.now;
     socket.on('data', (data: Buffer) => this.onData(data));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.current?.emit('drain'));
@@ -106,7 +108,7 @@ export class ClientSession implements ResponseOwner {
       if (response.listenerCount('close') > 0) queueMicrotask(() => response.emit('close'));
       return;
     }
-    this.idleSince = performance.now();
+    this.idleSince = this.host.now;
     if (response.listenerCount('close') > 0 || this.queue.length > 0) {
       // After the caller's own bookkeeping for this response (its exchange ends right after end()).
       queueMicrotask(() => {
@@ -123,10 +125,15 @@ export class ClientSession implements ResponseOwner {
     if (!this.current) this.closeAfterWrites();
   }
 
-  /** The listener's sweep: slow headers or body → 408, idle keep-alive past its time → closed. */
-  checkTimers(now: number): void {
+  /**
+   * The listener's sweep: slow headers or body → 408, idle keep-alive past its time → closed.
+   * Stamps come from the coarse clock, up to one sweep old: `slack` (the sweep interval) keeps a
+   * timer from firing early, so each fires within two sweeps after its time.
+   */
+  checkTimers(now: number, slack: number): void {
     if (this.done) return;
     const limits = this.host.limits;
+    now -= slack;
     if (this.receivingSince > 0) {
       const elapsed = now - this.receivingSince;
       if ((!this.headersDone && elapsed > limits.headersTimeout) || elapsed > limits.requestTimeout) this.refuse(408, 'request not received in time');
@@ -145,7 +152,7 @@ export class ClientSession implements ResponseOwner {
   }
 
   private onMessageBegin(): void {
-    this.receivingSince = performance.now();
+    this.receivingSince = this.host.now;
     this.headersDone = false;
     this.headerParts = [];
     this.urlParts = '';

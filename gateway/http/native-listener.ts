@@ -24,8 +24,9 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
     keepAliveTimeout: config.timeouts.client,
   };
   const sessions = new Set<ClientSession>();
-  const host: SessionHost = {
+  const host: SessionHost & { now: number } = {
     limits,
+    now: performance.now(),
     request: (req: FrontRequest, res: FrontResponse) => runtime.handle(req, res),
     upgrade: (req: IncomingMessage, socket: Socket, head: Buffer) => proxyUpgrade(runtime, req, socket, head),
     refused: (status) => runtime.stats.status(status),
@@ -46,11 +47,12 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
     : createNetServer({ allowHalfOpen: true, noDelay: true }, onConnection);
   if (config.tls) server.on('tlsClientError', (_error: Error, socket: Socket) => socket.destroy());
 
-  // One sweep for every connection's timers (as node:http's connectionsCheckingInterval).
-  const sweepEvery = Math.max(250, Math.min(5000, Math.floor(Math.min(limits.headersTimeout, limits.keepAliveTimeout) / 4)));
+  // One sweep for every connection's timers (as node:http's connectionsCheckingInterval), which
+  // also advances the coarse clock the sessions stamp their requests with.
+  const sweepEvery = Math.max(100, Math.min(1000, Math.floor(Math.min(limits.headersTimeout, limits.keepAliveTimeout) / 4)));
   const sweep = setInterval(() => {
-    const now = performance.now();
-    for (const session of sessions) session.checkTimers(now);
+    const now = (host.now = performance.now());
+    for (const session of sessions) session.checkTimers(now, sweepEvery);
   }, sweepEvery);
   sweep.unref();
 
