@@ -254,10 +254,12 @@ export class ClientSession implements ResponseOwner {
     this.receiving?.body?.destroy(error);
     this.receiving = undefined;
     if (this.current) {
-      // Garbage after a request being answered: that answer goes out, then the connection closes.
+      // Garbage after a request being answered: that answer goes out, then the connection closes
+      // (nothing more is parsed: the parser stays in its error state).
       this.host.refused(status);
       this.closing = true;
       this.queue.length = 0;
+      this.socket.removeAllListeners('data');
       return;
     }
     this.refuse(status, status === 431 ? 'request headers too large' : `malformed request (${error.code ?? error.message})`);
