@@ -16,6 +16,22 @@ export interface HttpListener {
   close(graceMs: number): Promise<void>;
 }
 
+/**
+ * Stops accepting at once, closes idle connections now and busy ones as their responses end
+ * (`closeIdle`), and every one still open after `graceMs` (`closeAll`).
+ */
+export function closeGracefully(server: Server, graceMs: number, closeIdle: () => void, closeAll: () => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(closeAll, graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    closeIdle();
+  });
+}
+
 /** Listens on the frontend's address; the port actually bound (0 in config = any free port). */
 export async function bindListener(server: Server, config: HttpFrontendConfig): Promise<number> {
   const listen = parseHostPort(config.listen)!;

@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { ClientSession, type SessionHost, type SessionLimits } from './client-session.js';
 import type { FrontRequest, FrontResponse } from './front.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
-import { bindListener, type HttpListener } from './listener-bind.js';
+import { bindListener, closeGracefully, type HttpListener } from './listener-bind.js';
 import { proxyUpgrade } from './upgrade.js';
 
 export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpListener> {
@@ -64,20 +64,12 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
     use(next) {
       runtime = next;
     },
-    close(graceMs) {
-      return new Promise<void>((resolve) => {
-        closing = true;
-        const force = setTimeout(() => {
-          for (const session of sessions) session.destroy();
-        }, graceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          clearInterval(sweep);
-          resolve();
-        });
-        for (const session of [...sessions]) session.shutdown();
-      });
+    async close(graceMs) {
+      closing = true;
+      await closeGracefully(server, graceMs,
+        () => [...sessions].forEach((session) => session.shutdown()),
+        () => sessions.forEach((session) => session.destroy()));
+      clearInterval(sweep);
     },
   };
 }

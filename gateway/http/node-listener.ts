@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { rawErrorResponse } from './error-response.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
 import { proxyUpgrade } from './upgrade.js';
-import { bindListener, type HttpListener } from './listener-bind.js';
+import { bindListener, closeGracefully, type HttpListener } from './listener-bind.js';
 
 export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpListener> {
   let runtime = initial;
@@ -62,15 +62,7 @@ export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpList
       runtime = next;
     },
     close(graceMs) {
-      return new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      return closeGracefully(server, graceMs, () => server.closeIdleConnections(), () => server.closeAllConnections());
     },
   };
 }
