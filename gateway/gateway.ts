@@ -137,9 +137,8 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
 
   const kindOf = (f: HttpFrontendConfig, c: GatewayConfig) => listenerKind(f, c.backends.find((b) => b.name === f.backend)?.engine);
   const openFrontend = async (f: HttpFrontendConfig, c: GatewayConfig) => {
-    const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
-    const listener = await listenHttp(runtime, kindOf(f, c));
-    runtime.server = listener.kind;
+    const runtime = new HttpFrontendRuntime(f, kindOf(f, c), proxy, lookup, accessLog);
+    const listener = await listenHttp(runtime);
     listeners.set(f.name, { listener, runtime });
     log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
   };
@@ -190,10 +189,9 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       for (const [name, entry] of [...listeners]) {
         const f = wanted.get(name);
         // Same address, TLS and listener kind: the listener stays and takes the new runtime.
-        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.listener.kind) {
-          const runtime = new HttpFrontendRuntime(f, proxy, lookup, accessLog);
+        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.runtime.server) {
+          const runtime = new HttpFrontendRuntime(f, entry.runtime.server, proxy, lookup, accessLog);
           runtime.stats.merge(entry.runtime.stats);
-          runtime.server = entry.listener.kind;
           entry.listener.use(runtime);
           listeners.set(name, { listener: entry.listener, runtime });
           wanted.delete(name);

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { nativeParser, parserMethods, type NativeParser } from './llhttp.js';
 import { NativeRequest, RequestBody } from './native-request.js';
 import { NativeResponse, type ResponseOwner } from './native-response.js';
-import { rawErrorResponse } from './error-response.js';
+import { rawErrorResponse, sendError } from './error-response.js';
 import type { FrontRequest, FrontResponse } from './front.js';
 
 export interface SessionLimits {
@@ -209,10 +209,7 @@ export class ClientSession implements ResponseOwner {
   /** The server's own refusal of a parsed request (the connection closes after it). */
   private answer(response: NativeResponse, status: 400 | 417, detail: string): void {
     this.host.refused(status);
-    response.shouldKeepAlive = false;
-    const body = `${status} ${status === 400 ? 'Bad Request' : 'Expectation Failed'}: ${detail}\n`;
-    response.writeHead(status, undefined, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store']);
-    response.end(body);
+    sendError(response, status, undefined, detail, { connection: 'close' });
   }
 
   private next(): void {

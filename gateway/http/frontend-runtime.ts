@@ -32,12 +32,12 @@ export class HttpFrontendRuntime {
   draining = false;
   /** Client connections open right now. */
   connections = 0;
-  /** Which listener serves it (set by the gateway when it listens). */
-  server: 'native' | 'node' = 'native';
   private readonly attributes = new Map<string, Map<number, MetricAttributes>>();
 
   constructor(
     readonly config: HttpFrontendConfig,
+    /** Which listener serves it: Tiered's own llhttp server, or node:http (listener.ts decides). */
+    readonly server: 'native' | 'node',
     readonly proxy: ProxyServer,
     private readonly lookup: (name: string) => BackendRuntime | undefined,
     private readonly accessLog: Logger | undefined,

@@ -6,8 +6,6 @@ import { GatewayListenError } from '../errors.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
 
 export interface HttpListener {
-  /** `native`: the gateway's own llhttp server; `node`: node:http (the http-proxy-3 engine needs its objects). */
-  readonly kind: 'native' | 'node';
   readonly server: Server;
   readonly port: number;
   /** Swap the runtime (reload): new requests use the new one. */

@@ -16,6 +16,7 @@ export function listenerKind(frontend: HttpFrontendConfig, engine: BackendConfig
   return 'native';
 }
 
-export function listenHttp(runtime: HttpFrontendRuntime, kind: 'native' | 'node'): Promise<HttpListener> {
-  return kind === 'native' ? listenNative(runtime) : listenNode(runtime);
+/** Listens with the kind of server the runtime was made for. */
+export function listenHttp(runtime: HttpFrontendRuntime): Promise<HttpListener> {
+  return runtime.server === 'native' ? listenNative(runtime) : listenNode(runtime);
 }

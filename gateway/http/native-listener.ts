@@ -58,7 +58,6 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
 
   const port = await bindListener(server, config);
   return {
-    kind: 'native',
     server,
     port,
     use(next) {

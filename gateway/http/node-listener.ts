@@ -1,4 +1,4 @@
-// The listening side of an HTTP frontend on node:http (kind `node`, for the http-proxy-3 engine,
+// The listening side of an HTTP frontend on node:http (server `node`, for the http-proxy-3 engine,
 // which needs node:http's own request and response objects): an http or https server with the
 // slow-client defences (headersTimeout, requestTimeout, keep-alive idle timeout, max header
 // size), parser errors answered 400/431, CONNECT refused, WebSocket upgrades proxied, and a
@@ -55,7 +55,6 @@ export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpList
   const port = await bindListener(server, config);
 
   return {
-    kind: 'node',
     server,
     port,
     use(next) {
