@@ -208,6 +208,19 @@ describe('gateway native listener (own llhttp server side)', () => {
     client.destroy();
   });
 
+  test('garbage behind a request being answered: that answer goes out, then the connection closes, one 400 counted', async () => {
+    const frontend = () => gw.stats().frontends.find((f) => f.name === 'web')!;
+    const before = frontend().responses['4xx'];
+    const client = new RawClient(gw.ports().web);
+    client.send('GET /stream HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+    await sleep(5);
+    client.send('MORE GARBAGE\r\n\r\n');
+    const answer = await client.until((r) => r.endsWith('0\r\n\r\n'));
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.equal(await client.waitClosed(2000), true);
+    assert.equal(frontend().responses['4xx'] - before, 1);
+  });
+
   test('a reload that puts the backend on http-proxy-3 moves the frontend to node:http on the same port', async () => {
     const port = gw.ports().web;
     const config = structuredClone(gw.config);
