@@ -208,6 +208,16 @@ describe('gateway native listener (own llhttp server side)', () => {
     client.destroy();
   });
 
+  test('a request with more than 32 headers arrives whole (the parser hands them over in parts)', async () => {
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) headers[`x-h${i}`] = `v${i}`;
+    const path = `/many/${'p'.repeat(300)}`;
+    const answer = await httpRequest(gw.ports().web, { path, headers });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, `app GET ${path}`);
+    for (let i = 0; i < 40; i++) assert.equal(app.lastHeaders[`x-h${i}`], `v${i}`);
+  });
+
   test('garbage behind a request being answered: that answer goes out, then the connection closes, one 400 counted', async () => {
     const frontend = () => gw.stats().frontends.find((f) => f.name === 'web')!;
     const before = frontend().responses['4xx'];
