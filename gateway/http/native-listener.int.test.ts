@@ -70,6 +70,12 @@ describe('gateway native listener (own llhttp server side)', () => {
         setTimeout(() => res.end('part two'), 20);
         return true;
       }
+      if (req.url === '/hints') {
+        req.resume();
+        res.writeEarlyHints({ link: '</a.css>; rel=preload; as=style' });
+        setTimeout(() => res.end('after hints'), 10);
+        return true;
+      }
       if (req.url === '/echo') {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
@@ -132,6 +138,18 @@ describe('gateway native listener (own llhttp server side)', () => {
     client.send('GET /b HTTP/1.0\r\nHost: x\r\n\r\n'); // no keep-alive: the last one
     await client.until((r) => r.includes('app GET /b'));
     assert.equal(await client.waitClosed(2000), true);
+  });
+
+  test('103 Early Hints go to an HTTP/1.1 client, never to an HTTP/1.0 one', async () => {
+    const client = new RawClient(gw.ports().web);
+    client.send('GET /hints HTTP/1.1\r\nHost: x\r\n\r\n');
+    const answer = await client.until((r) => r.endsWith('after hints'));
+    assert.match(answer, /^HTTP\/1\.1 103 Early Hints\r\nlink: <\/a\.css>; rel=preload; as=style\r\n\r\nHTTP\/1\.1 200 OK\r\n/);
+    client.destroy();
+    const old = await rawExchange(gw.ports().web, 'GET /hints HTTP/1.0\r\nHost: x\r\n\r\n');
+    assert.match(old, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.doesNotMatch(old, /103/);
+    assert.ok(old.endsWith('after hints'));
   });
 
   test('HEAD gets the head only, and the connection carries on', async () => {

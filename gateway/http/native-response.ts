@@ -150,7 +150,8 @@ export class NativeResponse extends EventEmitter implements FrontResponse {
   }
 
   writeEarlyHints(hints: Record<string, string | string[]>): void {
-    if (this.headersSent || this.owner.destroyed) return;
+    // No 1xx to an HTTP/1.0 client (RFC 9110 §15.2).
+    if (this.headersSent || this.owner.destroyed || this.request.httpVersion === '1.0') return;
     let head = 'HTTP/1.1 103 Early Hints\r\n';
     for (const name of Object.keys(hints)) {
       validateHeaderName(name);
