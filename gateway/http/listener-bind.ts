@@ -1,5 +1,5 @@
 // What both HTTP listeners share: the listener's public shape, and binding the frontend's address.
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import type { HttpFrontendConfig } from '../config.js';
 import { GatewayListenError } from '../errors.js';
@@ -30,8 +30,14 @@ export function closeGracefully(server: Server, graceMs: number, closeIdle: () =
   });
 }
 
-/** Listens on the frontend's address; the port actually bound (0 in config = any free port). */
-export async function bindListener(server: Server, config: HttpFrontendConfig): Promise<number> {
+/** Counts a client connection against the runtime that accepted it (a reload swaps runtimes; the count stays). */
+export function countConnection(runtime: HttpFrontendRuntime, socket: Socket): void {
+  runtime.connections++;
+  socket.once('close', () => runtime.connections--);
+}
+
+/** Listens on the frontend's address; the listener, with the port actually bound (0 in config = any free port). */
+export async function bindListener(server: Server, config: HttpFrontendConfig, control: Pick<HttpListener, 'use' | 'close'>): Promise<HttpListener> {
   const listen = parseHostPort(config.listen)!;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new GatewayListenError(`frontend ${config.name}`, config.listen, error.code ?? error.message));
@@ -42,5 +48,6 @@ export async function bindListener(server: Server, config: HttpFrontendConfig): 
     });
   });
   const address = server.address();
-  return typeof address === 'object' && address ? address.port : listen.port;
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  return { server, port, use: control.use, close: control.close };
 }

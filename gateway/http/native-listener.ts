@@ -11,7 +11,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { ClientSession, type SessionHost, type SessionLimits } from './client-session.js';
 import type { FrontRequest, FrontResponse } from './front.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
-import { bindListener, closeGracefully, type HttpListener } from './listener-bind.js';
+import { bindListener, closeGracefully, countConnection, type HttpListener } from './listener-bind.js';
 import { proxyUpgrade } from './upgrade.js';
 
 export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpListener> {
@@ -34,9 +34,7 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
   };
   let closing = false;
   const onConnection = (socket: Socket) => {
-    const owner = runtime; // a reload swaps `runtime`; the count stays with the one that got it
-    owner.connections++;
-    socket.once('close', () => owner.connections--);
+    countConnection(runtime, socket);
     socket.setNoDelay(true);
     const session = new ClientSession(host, socket);
     sessions.add(session);
@@ -56,11 +54,8 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
   }, sweepEvery);
   sweep.unref();
 
-  const port = await bindListener(server, config);
-  return {
-    server,
-    port,
-    use(next) {
+  return bindListener(server, config, {
+    use: (next) => {
       runtime = next;
     },
     async close(graceMs) {
@@ -70,5 +65,5 @@ export async function listenNative(initial: HttpFrontendRuntime): Promise<HttpLi
         () => sessions.forEach((session) => session.destroy()));
       clearInterval(sweep);
     },
-  };
+  });
 }

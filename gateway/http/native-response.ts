@@ -39,6 +39,8 @@ export class NativeResponse extends EventEmitter implements FrontResponse {
   private head: string | undefined;
   private chunked = false;
   private bodyless: boolean;
+  /** writeHead saw a Content-Length. */
+  private hasLength = false;
 
   constructor(private readonly owner: ResponseOwner, readonly request: NativeRequest) {
     super();
@@ -57,29 +59,10 @@ export class NativeResponse extends EventEmitter implements FrontResponse {
   writeHead(status: number, statusMessage: string | undefined, headers: OutgoingHttpHeaders | string[]): this {
     if (this.headersSent) throw Object.assign(new Error('Cannot write headers after they are sent to the client'), { code: 'ERR_HTTP_HEADERS_SENT' });
     let head = `HTTP/1.1 ${status} ${statusMessage ?? STATUS_CODES[status] ?? 'unknown'}\r\n`;
-    let hasLength = false;
-    const add = (name: string, value: string | number | readonly string[] | undefined): void => {
-      if (value === undefined) return;
-      validateHeaderName(name);
-      const lower = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
-      if (lower === 'connection') {
-        if (String(value).toLowerCase().includes('close')) this.shouldKeepAlive = false;
-        return; // this server decides the connection's fate (below)
-      }
-      if (lower === 'transfer-encoding') return; // framing is this server's too
-      if (lower === 'content-length') hasLength = true;
-      if (Array.isArray(value)) {
-        for (const v of value) {
-          validateHeaderValue(name, v);
-          head += `${name}: ${v}\r\n`;
-        }
-        return;
-      }
-      validateHeaderValue(name, value as string);
-      head += `${name}: ${value}\r\n`;
-    };
-    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) add(headers[i], headers[i + 1]);
-    else for (const name of Object.keys(headers)) add(name, headers[name]);
+    this.hasLength = false;
+    if (Array.isArray(headers)) for (let i = 0; i < headers.length; i += 2) head += this.headerLine(headers[i], headers[i + 1]);
+    else for (const name of Object.keys(headers)) head += this.headerLine(name, headers[name]);
+    const hasLength = this.hasLength;
     if (status < 200 || status === 204 || status === 304) this.bodyless = true;
     // A request body still on its way would be read as the next request: this answer is the last.
     if (this.request.body !== undefined && !this.request.complete) this.shouldKeepAlive = false;
@@ -161,6 +144,29 @@ export class NativeResponse extends EventEmitter implements FrontResponse {
       }
     }
     this.owner.write(head + CRLF, 'latin1');
+  }
+
+  /** One header's line(s) for the head; Connection and Transfer-Encoding are this server's to decide. */
+  private headerLine(name: string, value: string | number | readonly string[] | undefined): string {
+    if (value === undefined) return '';
+    validateHeaderName(name);
+    const lower = name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '';
+    if (lower === 'connection') {
+      if (String(value).toLowerCase().includes('close')) this.shouldKeepAlive = false;
+      return '';
+    }
+    if (lower === 'transfer-encoding') return '';
+    if (lower === 'content-length') this.hasLength = true;
+    if (Array.isArray(value)) {
+      let lines = '';
+      for (const v of value) {
+        validateHeaderValue(name, v);
+        lines += `${name}: ${v}\r\n`;
+      }
+      return lines;
+    }
+    validateHeaderValue(name, value as string);
+    return `${name}: ${value}\r\n`;
   }
 
   /** A head with no body bytes yet goes out as is (HEAD, 204, or an empty first chunk). */

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { rawErrorResponse } from './error-response.js';
 import type { HttpFrontendRuntime } from './frontend-runtime.js';
 import { proxyUpgrade } from './upgrade.js';
-import { bindListener, closeGracefully, type HttpListener } from './listener-bind.js';
+import { bindListener, closeGracefully, countConnection, type HttpListener } from './listener-bind.js';
 
 export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpListener> {
   let runtime = initial;
@@ -46,22 +46,12 @@ export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpList
     socket.end(rawErrorResponse(400, 'CONNECT is not supported (not a forward proxy)'));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => proxyUpgrade(runtime, req, socket as Socket, head));
-  server.on('connection', (socket: Socket) => {
-    const owner = runtime; // a reload swaps `runtime`; the count stays with the one that got it
-    owner.connections++;
-    socket.once('close', () => owner.connections--);
-  });
+  server.on('connection', (socket: Socket) => countConnection(runtime, socket));
 
-  const port = await bindListener(server, config);
-
-  return {
-    server,
-    port,
-    use(next) {
+  return bindListener(server, config, {
+    use: (next) => {
       runtime = next;
     },
-    close(graceMs) {
-      return closeGracefully(server, graceMs, () => server.closeIdleConnections(), () => server.closeAllConnections());
-    },
-  };
+    close: (graceMs) => closeGracefully(server, graceMs, () => server.closeIdleConnections(), () => server.closeAllConnections()),
+  });
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAutocannonOutput, parseWrkOutput } from './closed.js';
 import { loadWarning, toSample } from './open.js';
+import { encodeHistogram, newLatencyHistogram } from '../stats.js';
 
 test('parseWrkOutput reads the TIERED_WRK line of wrk-report.lua', () => {
   const output = [
@@ -46,4 +47,12 @@ test('loadWarning flags a late generator, an unreached rate and a saturated gene
   assert.equal(sample.notes?.['error ECONNREFUSED'], 3);
   assert.match(String(sample.notes?.warning), /achieved 10/);
   assert.equal(sample.notes?.sendLagP99Ms, 1.2);
+});
+
+test('an open-model sample carries the p99 measured from the actual send beside the corrected one', () => {
+  const service = newLatencyHistogram();
+  for (let i = 1; i <= 100; i++) service.recordValue(i * 10); // 10 µs … 1 ms
+  const sample = toSample({ tool: 'x', operations: 100, errors: 0, elapsedMs: 1000, serviceHistogram: encodeHistogram(service) });
+  assert.equal(sample.notes?.serviceP99Ms, 0.99);
+  assert.equal(toSample({ tool: 'x', operations: 1, errors: 0, elapsedMs: 1 }).notes?.serviceP99Ms, undefined);
 });

@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { adoptChild, scriptPath, type OwnedProcess } from '../process.js';
 import type { Sample } from '../suite.js';
+import { decodeHistogram } from '../stats.js';
 import type { LoadResult, OpenLoadSpec } from './types.js';
 
 const WORKER = new URL('./open-worker.ts', import.meta.url);
@@ -104,6 +105,8 @@ export function toSample(result: LoadResult, plannedMs?: number): Sample {
   const notes: Record<string, string | number> = { tool: result.tool };
   if (result.offeredRate !== undefined) notes.offeredRate = result.offeredRate;
   if (result.sendLagMs) notes.sendLagP99Ms = Number(result.sendLagMs.p99.toFixed(3));
+  // Latency from the actual send (without the generator's own lag), beside the corrected figures.
+  if (result.serviceHistogram) notes.serviceP99Ms = Number((decodeHistogram(result.serviceHistogram).getValueAtPercentile(99) / 1000).toFixed(3));
   if (result.loadgenCpuSeconds !== undefined) notes.loadgenCpuSeconds = Number(result.loadgenCpuSeconds.toFixed(3));
   for (const [kind, n] of Object.entries(result.errorKinds ?? {})) notes[`error ${kind}`] = n;
   const warning = loadWarning(result, plannedMs);
