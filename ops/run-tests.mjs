@@ -3,6 +3,7 @@
 //   node ops/run-tests.mjs            every *.test.ts (unit + integration)
 //   node ops/run-tests.mjs --unit     only unit tests (files not named *.int.test.ts)
 //   node ops/run-tests.mjs --int      only integration tests (*.int.test.ts)
+//   node ops/run-tests.mjs --fuzz     only fuzz targets (*.fuzz.test.ts); npm run fuzz sets TIERED_FUZZ=long
 //   node ops/run-tests.mjs gateway    only tests under the given folders
 // Integration tests start their own real servers (ops/stack/testing.ts), so they
 // need redis-server, memcached and postgresql installed (ops/install-deps).
@@ -14,6 +15,7 @@ const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const intOnly = args.includes('--int');
+const fuzzOnly = args.includes('--fuzz');
 const folders = args.filter((a) => !a.startsWith('--'));
 const roots = folders.length ? folders : ['sdk', 'gateway', 'cache', 'queue', 'platform', 'ops', 'loadtests'];
 const skip = new Set(['node_modules', 'dist', '.tiered', 'results', '.git']);
@@ -32,7 +34,8 @@ function walk(dir, out) {
 
 const files = roots.flatMap((r) => walk(join(root, r), [])).filter((f) => {
   const isInt = f.endsWith('.int.test.ts');
-  return unitOnly ? !isInt : intOnly ? isInt : true;
+  if (fuzzOnly) return f.endsWith('.fuzz.test.ts');
+  return unitOnly ? !isInt && !f.endsWith('.fuzz.test.ts') : intOnly ? isInt : true;
 }).sort();
 
 if (files.length === 0) {
@@ -45,7 +48,8 @@ const child = spawn(process.execPath, [
   '--import', 'tsx',
   '--test',
   `--test-concurrency=${concurrency}`,
-  '--test-timeout=240000',
+  // The long fuzz form runs each target for TIERED_FUZZ_SECONDS: no per-test limit there.
+  `--test-timeout=${fuzzOnly && process.env.TIERED_FUZZ === 'long' ? 0 : 240000}`,
   '--test-reporter=spec',
   ...files,
 ], { cwd: root, stdio: 'inherit', env: { ...process.env, TIERED_LOG_LEVEL: process.env.TIERED_LOG_LEVEL ?? 'silent' } });
