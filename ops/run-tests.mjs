@@ -49,7 +49,7 @@ const child = spawn(process.execPath, [
   '--test',
   `--test-concurrency=${concurrency}`,
   // The long fuzz form runs each target for TIERED_FUZZ_SECONDS: no per-test limit there.
-  `--test-timeout=${fuzzOnly && process.env.TIERED_FUZZ === 'long' ? 0 : 240000}`,
+  `--test-timeout=${fuzzOnly && process.env.TIERED_FUZZ === 'long' ? 86400000 : 240000}`,
   '--test-reporter=spec',
   ...files,
 ], { cwd: root, stdio: 'inherit', env: { ...process.env, TIERED_LOG_LEVEL: process.env.TIERED_LOG_LEVEL ?? 'silent' } });
