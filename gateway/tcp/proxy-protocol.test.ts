@@ -44,3 +44,14 @@ test('decode refuses data that is not a complete v2 header', () => {
   const header = encodeProxyV2({ sourceAddress: '1.2.3.4', sourcePort: 1, destinationAddress: '5.6.7.8', destinationPort: 2 });
   assert.equal(decodeProxyV2(header.subarray(0, 20)), undefined);
 });
+
+test('regression (fuzz): a PROXY v2 header whose length is too short for its family is no header, not a RangeError', () => {
+  const signature = [13, 10, 13, 10, 0, 13, 10, 81, 85, 73, 84, 10];
+  // TCP over IPv6 with a 0-byte body, and TCP over IPv4 with 9 bytes where 12 are needed.
+  assert.equal(decodeProxyV2(Buffer.from([...signature, 0x21, 0x21, 0, 0])), undefined);
+  assert.equal(decodeProxyV2(Buffer.from([...signature, 0x21, 0x11, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9])), undefined);
+  // A longer body (TLVs after the addresses) is still read.
+  const withTlv = Buffer.concat([encodeProxyV2({ sourceAddress: '10.0.0.1', sourcePort: 1, destinationAddress: '10.0.0.2', destinationPort: 2 }), Buffer.from([0x04, 0, 0])]);
+  withTlv.writeUInt16BE(15, 14);
+  assert.equal(decodeProxyV2(withTlv)?.sourceAddress, '10.0.0.1');
+});

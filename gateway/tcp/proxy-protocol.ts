@@ -77,7 +77,11 @@ export interface DecodedProxyV2 {
   length: number;
 }
 
-/** Reads a v2 header at the start of `data` (used by tests and by servers that accept it). */
+/**
+ * Reads a v2 header at the start of `data` (used by tests and by servers that accept it);
+ * undefined when there is none, it is incomplete, or its length is too short for its family.
+ * Never throws, whatever the bytes.
+ */
 export function decodeProxyV2(data: Buffer): DecodedProxyV2 | undefined {
   if (data.length < 16 || !data.subarray(0, 12).equals(SIGNATURE)) return undefined;
   const command = data[12] === VERSION_PROXY ? 'proxy' : data[12] === VERSION_LOCAL ? 'local' : undefined;
@@ -88,6 +92,8 @@ export function decodeProxyV2(data: Buffer): DecodedProxyV2 | undefined {
   if (command === 'local' || (data[13] !== TCP_OVER_IPV4 && data[13] !== TCP_OVER_IPV6)) {
     return { command, family: 'unspec', length };
   }
+  // A body too short for its family's addresses and ports is not a header (hostile or truncated).
+  if (body.length < (data[13] === TCP_OVER_IPV4 ? 12 : 36)) return undefined;
   if (data[13] === TCP_OVER_IPV4) {
     return {
       command, family: 'ipv4', length,
