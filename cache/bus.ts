@@ -14,8 +14,43 @@ export interface BusMessage {
 
 export interface BusListener {
   onMessage(message: BusMessage): void;
-  /** The subscription was (re)established after a gap: messages may have been lost. */
+  /** The subscription was (re)established after a gap, or a message could not be read: messages may have been lost. */
   onGap(): void;
+  /** A message on the channel was not a bus message (onGap follows). */
+  onMalformed?(error: unknown): void;
+}
+
+interface ParsedMessage {
+  origin: unknown;
+  message: BusMessage;
+}
+
+/** Most keys or tags one message may carry (publishers send one invalidate() call's worth). */
+const MAX_ITEMS = 100_000;
+
+/**
+ * A bus message is `{ o: origin, keys?: string[], tags?: { [tag]: version } }` (JSON); throws on
+ * anything else. Exported for tests.
+ */
+export function parseBusMessage(text: unknown): ParsedMessage {
+  if (typeof text !== 'string') throw new TypeError('not a string');
+  const value: unknown = JSON.parse(text);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('not an object');
+  const { o, keys, tags } = value as Record<string, unknown>;
+  if (typeof o !== 'string') throw new TypeError('no origin');
+  const message: BusMessage = {};
+  if (keys !== undefined) {
+    if (!Array.isArray(keys) || keys.length > MAX_ITEMS || !keys.every((k) => typeof k === 'string')) throw new TypeError('keys is not an array of strings');
+    message.keys = keys as string[];
+  }
+  if (tags !== undefined) {
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new TypeError('tags is not an object');
+    const entries = Object.entries(tags);
+    if (entries.length > MAX_ITEMS || !entries.every(([, v]) => typeof v === 'string')) throw new TypeError('tags has non-string versions');
+    message.tags = Object.fromEntries(entries) as Record<string, string>;
+  }
+  if (!message.keys && !message.tags) throw new TypeError('neither keys nor tags');
+  return { origin: o, message };
 }
 
 export interface InvalidationBus {
@@ -39,12 +74,31 @@ export function createBus(url: string, namespace: string, listener: BusListener)
   let healthy = false;
   let closing = false;
   let everReady = false;
+  let malformed = 0;
   sub.on('message', (_channel: string, text: string) => {
+    let parsed: ParsedMessage;
     try {
-      const { o, ...message } = JSON.parse(text) as BusMessage & { o: string };
-      if (o !== origin) listener.onMessage(message);
+      parsed = parseBusMessage(text);
     } catch (error) {
-      log.warn({ err: error }, 'cache bus: unreadable message ignored');
+      // It may have been an invalidation: forget everything rather than risk serving it from L1.
+      malformed += 1;
+      log.warn({ err: error, bytes: typeof text === 'string' ? text.length : undefined, malformed }, 'cache bus: malformed message, L1 flushed');
+      try {
+        listener.onMalformed?.(error);
+        listener.onGap();
+      } catch (inner) {
+        log.warn({ err: inner }, 'cache bus: listener failed');
+      }
+      return;
+    }
+    if (parsed.origin === origin) return;
+    try {
+      listener.onMessage(parsed.message);
+    } catch (error) {
+      log.warn({ err: error }, 'cache bus: listener failed on a message, L1 flushed');
+      try {
+        listener.onGap();
+      } catch {}
     }
   });
   sub.on('close', () => {

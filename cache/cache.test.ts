@@ -198,7 +198,7 @@ test('L1 answers repeat reads without touching the store; invalidate drops it', 
 test('a lease held by a dead process: callers wait leaseWait, then load directly without caching', async () => {
   const store = createMemoryStore();
   const cache = createCache({ store, l1: false, leaseWait: 150, namespace: 'dead' });
-  await store.add('dead:l:k', Buffer.from('someone-who-crashed'), 60_000);
+  await store.add('dead:l:k', Buffer.from('0b6c1d52-5a3e-4c1f-9d7e-2f4a8b9c0d1e'), 60_000); // a token as takeLease writes it
   let calls = 0;
   const started = Date.now();
   const values = await Promise.all(Array.from({ length: 10 }, () => cache.getOrLoad('k', async () => ++calls)));

@@ -79,6 +79,7 @@ export class Cache {
           if (message.tags) this.forgetTags(message.tags);
         },
         onGap: () => this.l1?.clear(),
+        onMalformed: () => this.metrics.malformed('bus'),
       });
     }
     this.engine = new ReadThrough({
@@ -130,9 +131,18 @@ export class Cache {
 
   /** A fresh cached value without loading (undefined on a miss, a stale value or store trouble). */
   async peek<T>(key: string): Promise<T | undefined> {
-    const raw = await this.store.get(this.keys.entry(key)).catch(() => undefined);
+    const full = this.keys.entry(key);
+    const raw = await this.store.get(full).catch(() => undefined);
     if (!raw) return undefined;
-    const entry = decodeEntry<T>(key, raw, this.serializer);
+    let entry: Entry<T>;
+    try {
+      entry = decodeEntry<T>(key, raw, this.serializer);
+    } catch (error) {
+      this.metrics.malformed('entry');
+      log.warn({ err: error, key, bytes: raw.length }, 'undecodable cache entry treated as a miss and deleted');
+      this.store.delete(full).catch(() => {});
+      return undefined;
+    }
     return classify(entry, this.clock()) === 'fresh' ? entry.value : undefined;
   }
 

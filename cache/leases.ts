@@ -12,6 +12,13 @@ export interface Lease {
   readonly token: string;
 }
 
+const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True for what takeLease writes (a UUID); anything else under a lease key is foreign bytes. */
+export function isLeaseToken(bytes: Buffer): boolean {
+  return bytes.length === 36 && TOKEN.test(bytes.toString('latin1'));
+}
+
 export async function takeLease(store: CacheStore, leaseKey: string, ttlMs: number): Promise<Lease | undefined> {
   const token = randomUUID();
   return (await store.add(leaseKey, Buffer.from(token), ttlMs)) ? { key: leaseKey, token } : undefined;

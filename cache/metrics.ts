@@ -13,6 +13,8 @@ export interface CacheMetrics {
   invalidation(kind: 'key' | 'tag', count: number): void;
   relayLag(ms: number): void;
   breaker(mode: string): void;
+  /** A malformed value read back (entry, tag counter, lease, bus message, outbox row): handled, counted. */
+  malformed(what: 'entry' | 'tag' | 'lease' | 'bus' | 'outbox'): void;
 }
 
 export function createCacheMetrics(namespace: string): CacheMetrics {
@@ -28,6 +30,7 @@ export function createCacheMetrics(namespace: string): CacheMetrics {
   const rejected = meter.createCounter('tiered.cache.stale_set_rejected', { description: 'fills dropped because an invalidation voided the lease' });
   const invalidations = meter.createCounter('tiered.cache.invalidations', { description: 'keys deleted and tags bumped' });
   const relayLag = meter.createHistogram('tiered.cache.relay.lag', { unit: 'ms', description: 'commit to applied invalidation (outbox)' });
+  const malformed = meter.createCounter('tiered.cache.malformed', { description: 'malformed values read back and handled (miss, repair, L1 flush)' });
   let breakerMode = 0;
   meter.createObservableGauge('tiered.cache.breaker.open', { description: '1 while the store breaker is open or probing' })
     .addCallback((result) => result.observe(breakerMode, base));
@@ -44,6 +47,7 @@ export function createCacheMetrics(namespace: string): CacheMetrics {
     staleSetRejected: () => rejected.add(1, base),
     invalidation: (kind, count) => invalidations.add(count, { ...base, kind }),
     relayLag: (ms) => relayLag.record(ms, base),
+    malformed: (what) => malformed.add(1, { ...base, what }),
     breaker(mode) {
       breakerMode = mode === 'closed' ? 0 : 1;
     },

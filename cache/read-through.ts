@@ -9,7 +9,7 @@ import { LoadTimeoutError, StoreDownError, ValueTooLargeError } from './errors.j
 import { classify, entryTimes, jitteredTtl, shouldRefreshEarly, tagsCurrent } from './freshness.js';
 import type { KeySpace } from './keys.js';
 import type { L1 } from './l1.js';
-import { fillUnderLease, releaseLease, takeLease, type Lease } from './leases.js';
+import { fillUnderLease, isLeaseToken, releaseLease, takeLease, type Lease } from './leases.js';
 import type { CacheMetrics } from './metrics.js';
 import type { ResolvedLoad } from './options.js';
 import type { CacheStore } from './store.js';
@@ -76,7 +76,7 @@ export class ReadThrough {
     try {
       entry = decodeEntry<T>(key, raw, d.serializer);
     } catch (error) {
-      log.warn({ err: error, key }, 'undecodable cache entry treated as a miss');
+      this.malformedEntry(key, full, raw, error);
       return undefined;
     }
     const current = tagVersionsFrom(tags, tagRaw);
@@ -132,14 +132,26 @@ export class ReadThrough {
       await sleep(Math.min(POLL_MS[Math.min(i, POLL_MS.length - 1)], Math.max(1, deadline - Date.now())));
       const [raw, lease, ...tagRaw] = await d.store.getMulti([full, leaseKey, ...tagKeys]);
       if (raw) {
+        let entry: Entry<T> | undefined;
         try {
-          const entry = decodeEntry<T>(key, raw, d.serializer);
+          entry = decodeEntry<T>(key, raw, d.serializer);
+        } catch (error) {
+          this.malformedEntry(key, full, raw, error);
+        }
+        if (entry) {
           const current = tagVersionsFrom(tags, tagRaw);
           const tagsOk = tags.every((t) => entry.tags[t] === undefined || entry.tags[t] === current[t]);
           if (tagsOk && classify(entry, d.clock()) === 'fresh') return { kind: 'filled', entry };
-        } catch {}
+        }
       }
       if (!lease) return { kind: 'gone' };
+      if (!isLeaseToken(lease)) {
+        // Not a token takeLease writes (foreign bytes): nobody is loading. Drop it and take the lease.
+        d.metrics.malformed('lease');
+        log.warn({ key, bytes: lease.length }, 'malformed cache lease deleted');
+        await d.store.delete(leaseKey);
+        return { kind: 'gone' };
+      }
     }
     return { kind: 'timeout' };
   }
@@ -147,7 +159,10 @@ export class ReadThrough {
   /** Loads under a held lease; serves stale on failure/soft timeout, else honours the hard timeout. */
   private async loadAndFill<T>(key: string, loader: Loader<T>, o: ResolvedLoad, lease: Lease, stale: Entry<T> | undefined, epoch: number): Promise<T | undefined> {
     const { d } = this;
-    const tagVersions = await ensureTagVersions(d.store, d.keys, o.tags, d.random);
+    const tagVersions = await ensureTagVersions(d.store, d.keys, o.tags, d.random, (tag) => {
+      d.metrics.malformed('tag');
+      log.warn({ key, tag }, 'malformed tag counter replaced by a new version');
+    });
     const started = d.clock();
     const filled = (async () => {
       let value: T | undefined;
@@ -202,6 +217,14 @@ export class ReadThrough {
     })()
       .catch((error) => log.debug({ err: error, key }, 'early refresh failed'))
       .finally(() => this.refreshing.delete(full));
+  }
+
+  /** An entry that does not decode is a miss: logged, counted and deleted (in the background; a fill overwrites it anyway). */
+  private malformedEntry(key: string, full: string, raw: Buffer, error: unknown): void {
+    const { d } = this;
+    d.metrics.malformed('entry');
+    log.warn({ err: error, key, bytes: raw.length }, 'undecodable cache entry treated as a miss and deleted');
+    d.store.delete(full).catch(() => {});
   }
 
   /** Whole-store failures count towards the breaker; one dead memcached node is the adapter's business. */

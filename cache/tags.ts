@@ -14,18 +14,33 @@ export function tagVersionsFrom(tags: readonly string[], raw: readonly (Buffer |
   return out;
 }
 
-/** Versions to record in a new entry: reads them, creating missing counters. */
-export async function ensureTagVersions(store: CacheStore, keys: KeySpace, tags: readonly string[], random: () => number): Promise<Record<string, string>> {
+/** What a tag counter holds: decimal ASCII (incr's output). Anything else is foreign bytes. */
+export function isTagVersion(version: string): boolean {
+  return /^[0-9]{1,20}$/.test(version);
+}
+
+/**
+ * Versions to record in a new entry: reads them, creating missing counters. A counter holding
+ * anything but a decimal number is replaced by a new random one (entries recorded with the old
+ * bytes stop matching, so the repair can only cause misses, never serve stale values).
+ */
+export async function ensureTagVersions(store: CacheStore, keys: KeySpace, tags: readonly string[], random: () => number,
+  onMalformed?: (tag: string) => void): Promise<Record<string, string>> {
   if (tags.length === 0) return {};
   const tagKeys = tags.map((tag) => keys.tag(tag));
   const raw = await store.getMulti(tagKeys);
   const out: Record<string, string> = {};
   await Promise.all(tags.map(async (tag, i) => {
-    let version = raw[i]?.toString();
+    let version = raw[i]?.toString('latin1');
+    if (version !== undefined && !isTagVersion(version)) {
+      onMalformed?.(tag);
+      version = String(randomInitial(random));
+      await store.set(tagKeys[i], Buffer.from(version), 0);
+    }
     if (version === undefined) {
       const fresh = String(randomInitial(random));
-      version = (await store.add(tagKeys[i], Buffer.from(fresh), 0)) ? fresh : (await store.get(tagKeys[i]))?.toString();
-      if (version === undefined) version = String(await store.incr(tagKeys[i], randomInitial(random)));
+      version = (await store.add(tagKeys[i], Buffer.from(fresh), 0)) ? fresh : (await store.get(tagKeys[i]))?.toString('latin1');
+      if (version === undefined || !isTagVersion(version)) version = String(await store.incr(tagKeys[i], randomInitial(random)));
     }
     out[tag] = version;
   }));

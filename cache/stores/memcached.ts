@@ -86,7 +86,15 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
     delete: (key) => wrap(key, async () => (await client.delete(key)) === true),
     incr: (key, initial) =>
       wrap(key, async () => {
-        const { value } = await client.increment(key, 1, { initial });
+        let value: number | null | undefined;
+        try {
+          ({ value } = await client.increment(key, 1, { initial }));
+        } catch (error) {
+          // A counter holding foreign bytes: start it over (a new version; not a node failure).
+          if (!/non-numeric/.test((error as Error)?.message ?? '')) throw error;
+          await client.set(key, Buffer.from(String(initial)), { expires: 0 });
+          return initial;
+        }
         if (typeof value !== 'number') throw new Error(`increment of ${key} returned no value`);
         return value;
       }),

@@ -45,8 +45,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): CacheStore 
     delete: async (key) => lru.delete(key),
     async incr(key, initial) {
       const current = lru.get(key);
-      const next = current === undefined ? initial : Number(current.toString()) + 1;
-      const ttl = current === undefined ? undefined : lru.getRemainingTTL(key);
+      // a counter holding anything but a decimal number starts over at `initial`, as on Redis and memcached
+      const text = current?.toString('latin1');
+      const next = text === undefined || !/^[0-9]{1,15}$/.test(text) ? initial : Number(text) + 1;
+      const ttl = next === initial ? undefined : lru.getRemainingTTL(key);
       lru.set(key, Buffer.from(String(next)), { ttl: ttl && Number.isFinite(ttl) && ttl > 0 ? ttl : undefined });
       return next;
     },

@@ -15,12 +15,28 @@ export interface RedisStoreOptions {
 }
 
 // Creates the counter at `initial` when absent, else increments it (INCR alone starts at 1).
+// A key that is not a decimal counter (another type, foreign bytes, near overflow) starts over
+// at `initial`: a new version, so entries recorded with the old one stop matching.
 const INCR_FROM = `
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return tonumber(ARGV[1])
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'string' then
+  local v = redis.call('GET', KEYS[1])
+  if string.len(v) <= 18 and string.match(v, '^[0-9]+$') then return redis.call('INCR', KEYS[1]) end
 end
-return redis.call('INCR', KEYS[1])`;
+if t ~= 'none' then redis.call('DEL', KEYS[1]) end
+redis.call('SET', KEYS[1], ARGV[1])
+return tonumber(ARGV[1])`;
+
+// SET NX, except that a key of another type (foreign data under the namespace) is replaced:
+// a lease or tag key holding a list would otherwise block every add (and MGET reads it as nil).
+const ADD = `
+local t = redis.call('TYPE', KEYS[1]).ok
+if t ~= 'none' and t ~= 'string' then redis.call('DEL', KEYS[1]) end
+local r
+if tonumber(ARGV[2]) > 0 then r = redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX')
+else r = redis.call('SET', KEYS[1], ARGV[1], 'NX') end
+if r then return 1 end
+return 0`;
 
 // Stores the value and drops the lease only while the lease still holds the caller's token.
 const FILL_IF_LEASED = `
@@ -44,6 +60,7 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore {
   redis.on('error', (error) => log.debug({ err: error }, 'redis store connection error'));
   redis.defineCommand('tieredIncrFrom', { numberOfKeys: 1, lua: INCR_FROM });
   redis.defineCommand('tieredFillIfLeased', { numberOfKeys: 2, lua: FILL_IF_LEASED });
+  redis.defineCommand('tieredAdd', { numberOfKeys: 1, lua: ADD });
   const maxItemSize = options.maxItemSize ?? 8 * 1024 * 1024;
   const wrap = async <T>(op: () => Promise<T>): Promise<T> => {
     try {
@@ -58,7 +75,8 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore {
   return {
     kind: 'redis',
     maxItemSize,
-    get: (key) => wrap(async () => (await redis.getBuffer(key)) ?? undefined),
+    // a key of another type (foreign data) reads as a miss, as MGET does, not as a store failure
+    get: (key) => wrap(async () => (await redis.mgetBuffer(key))[0] ?? undefined),
     getMulti: (keys) =>
       keys.length === 0 ? Promise.resolve([]) : wrap(async () => (await redis.mgetBuffer(...keys)).map((v) => v ?? undefined)),
     async set(key, value, ttlMs) {
@@ -67,8 +85,7 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore {
     },
     async add(key, value, ttlMs) {
       checkSize(key, value);
-      return wrap(async () =>
-        (ttlMs > 0 ? await redis.set(key, value, 'PX', Math.ceil(ttlMs), 'NX') : await redis.set(key, value, 'NX')) === 'OK');
+      return wrap(async () => (await (redis as any).tieredAdd(key, value, ttlMs > 0 ? Math.ceil(ttlMs) : 0)) === 1);
     },
     delete: (key) => wrap(async () => (await redis.del(key)) > 0),
     incr: (key, initial) => wrap(async () => Number(await (redis as any).tieredIncrFrom(key, initial))),
