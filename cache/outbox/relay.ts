@@ -52,6 +52,28 @@ interface Row {
   lag_ms: number;
 }
 
+/** Invalidations per cache call: a row with a huge array is applied in slices. */
+const CHUNK = 1000;
+
+const count = (list: unknown): number => (Array.isArray(list) ? list.flat(Infinity).length : 0);
+
+/** The names of a text[] column: flattened (a multi-dimensional array), without NULL or empty elements. */
+export function names(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return (list.flat(Infinity) as unknown[]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+/** An error's message for last_error, whatever was thrown. */
+function errorText(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    text = 'unprintable error';
+  }
+  return text.replace(/\0/g, '').slice(0, 1000);
+}
+
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const log = createLogger('cache');
   const table = quoteIdent(options.table ?? DEFAULT_OUTBOX_TABLE);
@@ -74,10 +96,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let again = false;
 
   async function apply(row: Row): Promise<void> {
-    if (row.keys.length) await options.cache.invalidate(row.keys);
-    if (row.tags.length) await options.cache.invalidateTags(row.tags);
-    if (row.surrogate_keys.length) {
-      if (purge) await purge(row.surrogate_keys);
+    const keys = names(row.keys);
+    const tags = names(row.tags);
+    const surrogateKeys = names(row.surrogate_keys);
+    const dropped = count(row.keys) + count(row.tags) + count(row.surrogate_keys) - keys.length - tags.length - surrogateKeys.length;
+    if (dropped > 0) {
+      // NULL or empty elements (the columns are text[]: SQL can put them there): no cache entry can
+      // have such a name, so there is nothing to invalidate for them. The rest of the row is applied.
+      log.warn({ id: row.id, dropped }, 'outbox: row with null or empty names; those are skipped, the rest is applied');
+    }
+    for (let i = 0; i < keys.length; i += CHUNK) await options.cache.invalidate(keys.slice(i, i + CHUNK));
+    for (let i = 0; i < tags.length; i += CHUNK) await options.cache.invalidateTags(tags.slice(i, i + CHUNK));
+    if (surrogateKeys.length) {
+      if (purge) await purge(surrogateKeys);
       else log.debug({ id: row.id }, 'outbox: surrogate keys without a purger configured, skipped');
     }
   }
@@ -97,20 +128,26 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         [namespace, batchSize],
       );
       for (const row of rows) {
+        // One savepoint per row: a row whose bookkeeping fails cannot undo the rows before it.
+        await client.query('SAVEPOINT tiered_row');
         try {
           await apply(row);
           await client.query(`DELETE FROM ${table} WHERE id = $1`, [row.id]);
-          options.cache.recordRelayLag?.(Number(row.lag_ms));
+          const lag = Number(row.lag_ms);
+          if (Number.isFinite(lag)) options.cache.recordRelayLag?.(Math.max(0, lag));
           applied++;
         } catch (error) {
-          const delay = retryDelayMs(row.attempts, random);
-          log.warn({ err: error, id: row.id, attempts: row.attempts + 1, retryInMs: delay }, 'outbox: invalidation failed, will retry');
+          await client.query('ROLLBACK TO SAVEPOINT tiered_row');
+          const attempts = Number.isFinite(Number(row.attempts)) ? Math.max(0, Number(row.attempts)) : 0;
+          const delay = retryDelayMs(attempts, random);
+          log.warn({ err: error, id: row.id, attempts: attempts + 1, retryInMs: delay }, 'outbox: invalidation failed, will retry');
           await client.query(
-            `UPDATE ${table} SET attempts = attempts + 1, last_error = $2,
+            `UPDATE ${table} SET attempts = LEAST(GREATEST(attempts, 0), 2147483646) + 1, last_error = $2,
                     next_attempt_at = now() + ($3::double precision * interval '1 millisecond') WHERE id = $1`,
-            [row.id, String((error as Error)?.message ?? error).slice(0, 1000), delay],
+            [row.id, errorText(error), delay],
           );
         }
+        await client.query('RELEASE SAVEPOINT tiered_row');
       }
       await client.query('COMMIT');
       return { claimed: rows.length, applied };
