@@ -2,13 +2,27 @@
 // `hash` backend balances on (source IP, URI, a header or a cookie). Pure.
 import type { FrontRequest } from './front.js';
 
+/**
+ * A cookie's value, percent-decoded when it decodes (the gateway's own sticky cookie is written
+ * with encodeURIComponent); a value that does not decode (`%E0%A4%A`) is taken as sent, as
+ * HAProxy takes cookie values: a client's bytes never throw on the request path.
+ */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) return percentDecoded(part.slice(eq + 1).trim());
   }
   return undefined;
+}
+
+function percentDecoded(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** The server name the sticky cookie points to, if any. */

@@ -10,6 +10,9 @@ import { NativeRequest, RequestBody } from './native-request.js';
 import { NativeResponse, type ResponseOwner } from './native-response.js';
 import { rawErrorResponse, sendError } from './error-response.js';
 import type { FrontRequest, FrontResponse } from './front.js';
+import { createLogger } from '../../sdk/log/logger.js';
+
+const log = createLogger('gateway');
 
 export interface SessionLimits {
   maxHeaderSize: number;
@@ -142,7 +145,14 @@ export class ClientSession implements ResponseOwner {
 
   private onData(data: Buffer): void {
     if (this.closing && !this.current && !this.receiving) return;
-    const result = this.parser.execute(data);
+    let result: number | Error;
+    try {
+      result = this.parser.execute(data);
+    } catch (error) {
+      // A fault on this connection's request path (a bug, never the client's bytes alone):
+      // this connection ends with a 500 when nothing is being answered, and nothing else does.
+      return this.onFault(error);
+    }
     if (result instanceof Error) return this.onParseError(result as NodeJS.ErrnoException);
     const upgrade = this.upgradeRequest;
     if (upgrade) {
@@ -248,12 +258,16 @@ export class ClientSession implements ResponseOwner {
 
   private onParseError(error: NodeJS.ErrnoException): void {
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    this.receiving?.body?.destroy(error);
+    const receiving = this.receiving;
     this.receiving = undefined;
+    // A body broken mid-way (bad chunk size, bad framing): its exchange hears of it and answers
+    // 400 itself (counted there) when nothing went out yet; without a listener nothing is thrown.
+    receiving?.body?.destroy(error);
     if (this.current) {
-      // Garbage after a request being answered: that answer goes out, then the connection closes
-      // (nothing more is parsed: the parser stays in its error state).
-      this.host.refused(status);
+      // Garbage after a request being answered, or the body of the one being answered broken:
+      // that answer goes out, then the connection closes (nothing more is parsed: the parser
+      // stays in its error state).
+      if (receiving !== this.current.request || !receiving.body) this.host.refused(status);
       this.closing = true;
       this.queue.length = 0;
       this.socket.removeAllListeners('data');
@@ -262,8 +276,15 @@ export class ClientSession implements ResponseOwner {
     this.refuse(status, status === 431 ? 'request headers too large' : `malformed request (${error.code ?? error.message})`);
   }
 
+  private onFault(error: unknown): void {
+    log.error({ err: error }, `request path failed on a client connection: ${error instanceof Error ? error.message : String(error)}`);
+    this.receiving?.body?.destroy();
+    this.receiving = undefined;
+    this.refuse(500, 'internal error');
+  }
+
   /** Answer with the raw error and close (parse errors, timeouts). */
-  private refuse(status: 400 | 408 | 431, detail: string): void {
+  private refuse(status: 400 | 408 | 431 | 500, detail: string): void {
     this.receivingSince = 0;
     this.host.refused(status);
     if (this.current || this.socket.destroyed) {

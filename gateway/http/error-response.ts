@@ -38,7 +38,7 @@ export function sendError(res: FrontResponse, status: number, requestId: string 
 }
 
 /** A raw response for a socket the HTTP parser rejected (clientError): always closes. */
-export function rawErrorResponse(status: 400 | 408 | 431 | 503, detail: string): string {
+export function rawErrorResponse(status: 400 | 408 | 431 | 500 | 503, detail: string): string {
   const body = errorBody(status, undefined, detail);
   return `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

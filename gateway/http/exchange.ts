@@ -21,6 +21,9 @@ import { stickyServer, stickyCookie, hashKey } from './affinity.js';
 import { sendWithNativeParser } from './native-attempt.js';
 import { sendWithUndici } from './undici-attempt.js';
 import { sendWithHttpProxy3 } from './proxy3-attempt.js';
+import { createLogger } from '../../sdk/log/logger.js';
+
+const log = createLogger('gateway');
 
 export interface Attempt {
   server: ServerRuntime;
@@ -38,7 +41,7 @@ export interface Attempt {
 }
 
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
-export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' | 'SD' | 'sC' | 'sH' | 'sD' | 'sQ' | 'PR' | 'PQ' | 'RR';
+export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' | 'SD' | 'sC' | 'sH' | 'sD' | 'sQ' | 'PR' | 'PQ' | 'PD' | 'RR';
 
 export class Exchange {
   readonly start = performance.now();
@@ -106,6 +109,7 @@ export class Exchange {
     this.backend = backend;
     backend.retryBudget.deposit();
     this.hasBody = requestHasBody(req.headers);
+    if (this.hasBody) this.req.onBodyError?.((error) => this.onClientBodyError(error));
     if (backend.config.sticky) this.stickyTarget = stickyServer(req, backend.config.sticky.cookie);
     if (node) req.headers = headerObject(head.headers); // http-proxy-3 builds its request from req.headers
     this.acquire();
@@ -161,7 +165,10 @@ export class Exchange {
     const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
     let body: PassThrough | undefined;
-    if (this.hasBody && !this.bodyStarted) body = attempt.body = new PassThrough();
+    if (this.hasBody && !this.bodyStarted) {
+      body = attempt.body = new PassThrough();
+      body.on('error', () => {}); // a body cut short ends the attempt through the engine, not here
+    }
     const engine = this.backend.config.engine;
     if (this.nodeObjects) sendWithHttpProxy3(this, attempt, body);
     else if (engine === 'undici') sendWithUndici(this, attempt, body);
@@ -211,6 +218,53 @@ export class Exchange {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The client broke its body after the head was accepted (bad chunk framing, early end): the
+   * attempt stops, and the client gets a 400 if nothing was answered yet (HAProxy's `PD`), else
+   * its connection closes. The session closes the connection after this answer.
+   */
+  private onClientBodyError(error: NodeJS.ErrnoException): void {
+    if (this.done) return;
+    const attempt = this.attempt;
+    if (attempt && !attempt.ended) {
+      attempt.canceller?.cancel();
+      attempt.body?.destroy();
+      this.endAttempt(attempt, 'cancelled');
+    }
+    if (this.res.headersSent) {
+      this.termination = 'PD';
+      this.res.destroy();
+      return;
+    }
+    this.fail(400, 'PD', `malformed request body (${error.code ?? error.message})`, { connection: 'close' });
+  }
+
+  /**
+   * A fault on this request's path (a bug found by some input): logged with its stack, the
+   * attempt ended, the client answered 500 with `Connection: close` (or its connection closed).
+   */
+  fault(error: unknown): void {
+    log.error({ err: error, request_id: this.id || undefined }, `request failed inside the gateway: ${error instanceof Error ? error.message : String(error)}`);
+    try {
+      if (this.done) return;
+      const attempt = this.attempt;
+      if (attempt && !attempt.ended) {
+        attempt.canceller?.cancel();
+        this.endAttempt(attempt, 'cancelled');
+      }
+      if (this.res.headersSent) {
+        this.termination = 'PR';
+        this.res.destroy();
+        this.close(false);
+        return;
+      }
+      this.res.shouldKeepAlive = false;
+      this.fail(500, 'PR', 'internal error', { connection: 'close' });
+    } catch {
+      this.res.destroy();
+    }
   }
 
   /** An attempt failed (connect error or timeout, reset, server timeout): retry or answer 502/504. */

@@ -16,6 +16,11 @@ export interface FrontRequest {
   readonly socket: Socket;
   /** The request body into `destination` (ended at once when there is none). */
   pipe<T extends NodeJS.WritableStream>(destination: T): T;
+  /**
+   * Tells of a body the client broke after its head was accepted (native listener). node:http's
+   * objects have no such hook: there the server's clientError answers and the socket closes.
+   */
+  onBodyError?(listener: (error: NodeJS.ErrnoException) => void): void;
 }
 
 export interface FrontResponse {

@@ -53,7 +53,13 @@ export class HttpFrontendRuntime {
   }
 
   handle(req: FrontRequest, res: FrontResponse): void {
-    new Exchange(this, req, res).run();
+    const exchange = new Exchange(this, req, res);
+    try {
+      exchange.run();
+    } catch (error) {
+      // Containment: a fault while handling one request ends that request (500), nothing else.
+      exchange.fault(error);
+    }
   }
 
   private metricAttributes(backend: string, status: number): MetricAttributes {

@@ -7,7 +7,12 @@ import { Readable } from 'node:stream';
 import type { FrontRequest } from './front.js';
 import { headerObject } from './headers.js';
 
-/** The request body as the parser hands it over; reading it again resumes the client's socket. */
+/**
+ * The request body as the parser hands it over; reading it again resumes the client's socket.
+ * A body the client breaks (bad chunk framing, early end) is destroyed with the parser's error;
+ * as node:http's IncomingMessage, the error is emitted only to a listener (the exchange's), so a
+ * body nobody reads cannot throw an unhandled 'error' and end the process.
+ */
 export class RequestBody extends Readable {
   constructor(private readonly wantMore: () => void) {
     super();
@@ -15,6 +20,10 @@ export class RequestBody extends Readable {
 
   override _read(): void {
     this.wantMore();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    callback(error && this.listenerCount('error') > 0 ? error : null);
   }
 }
 
@@ -41,6 +50,11 @@ export class NativeRequest implements FrontRequest {
 
   set headers(headers: IncomingHttpHeaders) {
     this.headerObject = headers;
+  }
+
+  /** `listener` hears of a body the client broke (parse error mid-body, early end); never without a body. */
+  onBodyError(listener: (error: NodeJS.ErrnoException) => void): void {
+    this.body?.once('error', listener);
   }
 
   pipe<T extends NodeJS.WritableStream>(destination: T): T {

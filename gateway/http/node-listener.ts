@@ -36,6 +36,8 @@ export async function listenNode(initial: HttpFrontendRuntime): Promise<HttpList
     if (!socket.writable || (socket as Socket).destroyed) return socket.destroy();
     const code = error.code ?? '';
     if (code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED') return socket.destroy();
+    // A body broken after its response began (as node:http's own default): only a close is left.
+    if ((socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) return socket.destroy();
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const detail = status === 431 ? 'request headers too large' : status === 408 ? 'request not received in time' : `malformed request (${code || error.message})`;
     runtime.stats.status(status);

@@ -61,6 +61,10 @@ test('request guard: smuggling shapes, bad targets and hosts are refused; absolu
 test('affinity: cookie values and hash keys', () => {
   assert.equal(cookieValue('a=1; SRV=s2; b=3', 'SRV'), 's2');
   assert.equal(cookieValue('a=1', 'SRV'), undefined);
+  assert.equal(cookieValue('SRV=web%201', 'SRV'), 'web 1');
+  // Regression (issue 16): a value that does not percent-decode threw URIError on the request path.
+  assert.equal(cookieValue('TIERED_SRV=%E0%A4%A', 'TIERED_SRV'), '%E0%A4%A');
+  assert.equal(cookieValue('TIERED_SRV=%', 'TIERED_SRV'), '%');
   const r = req('/p?q', { host: 'x', 'x-user': 'u1', cookie: 'sid=42' });
   assert.equal(hashKey(r, '1.2.3.4', undefined), '1.2.3.4');
   assert.equal(hashKey(r, '1.2.3.4', { on: 'uri' }), '/p?q');

@@ -197,7 +197,15 @@ export class UpstreamConnection {
       return;
     }
     this.serverTimer?.refresh();
-    const result = this.parser.execute(data);
+    let result: number | Error;
+    try {
+      result = this.parser.execute(data);
+    } catch (error) {
+      // A fault while relaying this response (a bug, not the server's bytes): this attempt fails
+      // (502 or a cut response), the connection goes, and nothing escapes to end the process.
+      this.fail(Object.assign(new UpstreamError('UPSTREAM_CLOSED', `response relay failed: ${(error as Error).message}`), { cause: error }));
+      return;
+    }
     if (result instanceof Error) this.fail(parseError(result));
   }
 
