@@ -36,7 +36,7 @@ export function fuzzParameters<T>(budget: FuzzBudget = {}): fc.Parameters<T> {
     numRuns: budget.maxRuns ?? 1_000_000,
     interruptAfterTimeLimit: timeMs,
     markInterruptAsFailure: false,
-    verbose: fc.VerbosityLevel.Verbose,
+    verbose: fc.VerbosityLevel.None,
     endOnFailure: false,
   };
   if (seed !== undefined) params.seed = Number(seed);
@@ -48,9 +48,17 @@ export function fuzzParameters<T>(budget: FuzzBudget = {}): fc.Parameters<T> {
 export async function fuzz<Ts extends [unknown, ...unknown[]]>(name: string, property: fc.IAsyncPropertyWithHooks<Ts>, budget: FuzzBudget = {}): Promise<number> {
   const details = await fc.check(property, fuzzParameters<Ts>(budget));
   if (details.failed) {
-    throw new Error(`fuzz target ${name} failed: ${fc.defaultReportMessage(details) ?? 'no message'}\n` +
+    const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+    const example = JSON.stringify(details.counterexample, (_k, v: unknown) => (v && typeof v === 'object' && (v as { type?: string }).type === 'Buffer' ? `<${(v as { data: number[] }).data.length} bytes: ${Buffer.from((v as { data: number[] }).data).toString('latin1').slice(0, 300)}>` : v));
+    throw new Error(`fuzz target ${name} failed after ${details.numRuns} cases (shrunk ${details.numShrinks} times)\n` +
+      `counterexample: ${clip(example)}\nerror: ${clip(error)}\n` +
       `reproduce: TIERED_FUZZ_SEED=${details.seed} TIERED_FUZZ_PATH=${details.counterexamplePath ?? ''} npx tsx --test <this file>`);
   }
   if (process.env.TIERED_FUZZ_REPORT) process.stderr.write(`fuzz ${name}: ${details.numRuns} cases, seed ${details.seed}\n`);
   return details.numRuns;
+}
+
+function clip(text: string | undefined, max = 3000): string {
+  if (text === undefined) return '';
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
 }
