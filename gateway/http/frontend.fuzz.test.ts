@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { fuzz } from '../../sdk/testing/fuzz.js';
