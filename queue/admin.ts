@@ -2,7 +2,7 @@
 // the queues, count jobs per state, list dead letters, retry them, purge old finished jobs.
 import type { Redis } from 'ioredis';
 import type { Producer } from './producer.js';
-import { jobView, type JobView } from './job/status.js';
+import { jobView, readJobView, type JobView } from './job/status.js';
 import { parseJobRef } from './job/refs.js';
 
 export const STATES = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'] as const;
@@ -42,10 +42,24 @@ export async function queueStats(producer: Producer, queues: string[]): Promise<
   }))));
 }
 
-/** The newest dead letters of a queue. */
+/** The newest dead letters of a queue. A job whose stored payload is not JSON is listed from its raw hash. */
 export async function listFailed(producer: Producer, queue: string, limit = 50): Promise<JobView[]> {
-  const jobs = await producer.guarded(`failed jobs of ${queue}`, () => producer.queue(queue).getFailed(0, limit - 1));
-  return jobs.filter(Boolean).map((job) => jobView(job as never, 'failed'));
+  return producer.guarded(`failed jobs of ${queue}`, async () => {
+    const q = producer.queue(queue);
+    try {
+      const jobs = await q.getFailed(0, limit - 1);
+      return jobs.filter(Boolean).map((job) => jobView(job as never, 'failed'));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+    // one unreadable job must not hide the others: read them one by one
+    const views: JobView[] = [];
+    for (const id of await q.getRanges(['failed'], 0, limit - 1, false)) {
+      const view = await readJobView(q, producer.redis, id, 'failed');
+      if (view) views.push(view);
+    }
+    return views;
+  });
 }
 
 /** Moves one dead letter back to wait; false when it is not a failed job. */

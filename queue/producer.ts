@@ -11,7 +11,7 @@ import { formatIssues } from '../sdk/config/schema.js';
 import { InvalidPayloadError, QueueError, RedisUnavailableError } from './errors.js';
 import type { JobDefinition, PayloadOf } from './job/define.js';
 import { jobIdForKey, jobRef, parseJobRef } from './job/refs.js';
-import { jobView, publicStatus, type JobView } from './job/status.js';
+import { jobView, publicStatus, readJobView, type JobView } from './job/status.js';
 import { producerConnection } from './redis/connection.js';
 import { inSpan, queueMetrics, SpanKind, traceMetadata } from './telemetry.js';
 import { context } from '@opentelemetry/api';
@@ -121,7 +121,13 @@ export class Producer {
     const parts = parseJobRef(ref);
     if (!parts) return undefined;
     return this.guarded(`status of ${ref}`, async () => {
-      let found = await this.queue(parts.name).getJob(parts.id);
+      let found;
+      try {
+        found = await this.queue(parts.name).getJob(parts.id);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        return readJobView(this.queue(parts.name), this.redis, parts.id); // payload not JSON: from the raw hash
+      }
       if (!found) return undefined;
       const status = publicStatus(await found.getState());
       // The job may have finished between the two reads: its result is in the hash by now.

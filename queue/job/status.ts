@@ -1,6 +1,7 @@
 // The public view of a job, as the status endpoint and `tiered jobs` show it. BullMQ has more
 // states than a caller cares about; they fold into queued | active | completed | failed.
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { jobRef } from './refs.js';
 
 export type JobStatus = 'queued' | 'active' | 'completed' | 'failed';
@@ -45,5 +46,37 @@ export function jobView(job: Job, status: JobStatus): JobView {
   };
   if (status === 'completed') view.result = job.returnvalue;
   if (status === 'failed' || (status === 'queued' && job.failedReason)) view.error = job.failedReason;
+  return view;
+}
+
+/**
+ * The view of one job, read even when its stored payload is not JSON (BullMQ's getJob throws on
+ * such a job; it is then shown from the raw hash, with the failure reason the worker recorded).
+ */
+export async function readJobView(queue: Queue, redis: Redis, id: string, status?: JobStatus): Promise<JobView | undefined> {
+  try {
+    const job = await queue.getJob(id);
+    if (!job) return undefined;
+    const state = status ?? publicStatus(await job.getState());
+    return state ? jobView(job, state) : undefined;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+  }
+  const raw = await redis.hgetall(queue.toKey(id));
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  const state = status ?? publicStatus(await queue.getJobState(id));
+  if (!state) return undefined;
+  const ms = (v: string | undefined) => (v && Number.isFinite(Number(v)) ? Number(v) : undefined);
+  const view: JobView = {
+    id: jobRef(queue.name, id),
+    job: queue.name,
+    status: state,
+    progress: 0,
+    attemptsMade: ms(raw.atm) ?? 0,
+    createdAt: iso(ms(raw.timestamp)) ?? '',
+    startedAt: iso(ms(raw.processedOn)),
+    finishedAt: iso(ms(raw.finishedOn)),
+  };
+  view.error = raw.failedReason ?? 'payload is not JSON';
   return view;
 }

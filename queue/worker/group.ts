@@ -2,7 +2,7 @@
 // that reconnects forever. Start-up checks Redis (noeviction required, AOF warned about).
 // close(grace) stops fetching, lets active jobs finish within the grace period, then hands the
 // rest back to the queue so another worker starts them at once.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createLogger } from '../../sdk/log/logger.js';
 import type { Retention } from '../config.js';
@@ -11,10 +11,30 @@ import { keepJobs } from '../producer.js';
 import { checkRedis } from '../redis/check.js';
 import { workerConnection } from '../redis/connection.js';
 import { queueMetrics } from '../telemetry.js';
-import { jobProcessor, SHUTDOWN } from './processor.js';
+import { jobProcessor, SHUTDOWN, UNREADABLE_PAYLOAD } from './processor.js';
 import { RateCounter } from './rates.js';
 
 const log = createLogger('queue');
+
+/**
+ * BullMQ's Worker, except that a job whose stored payload is not JSON becomes a job with a null
+ * payload marked UNREADABLE_PAYLOAD (the processor fails it for good) instead of an error thrown
+ * in the fetch loop, which would leave it active until the stalled checker gave up on it.
+ */
+class TieredWorker extends Worker {
+  protected override createJob(data: JobJson, jobId: string): Job {
+    try {
+      return super.createJob(data, jobId);
+    } catch (error) {
+      const job = super.createJob({ ...data, data: 'null' }, jobId);
+      const raw = typeof data.data === 'string' ? data.data : String(data.data);
+      (job as unknown as Record<symbol, string>)[UNREADABLE_PAYLOAD] =
+        `${(error as Error)?.message ?? String(error)} (${raw.length} chars: ${JSON.stringify(raw.slice(0, 80))})`;
+      log.warn({ job: this.name, id: job.id }, 'job payload is not JSON: failing it as a dead letter');
+      return job;
+    }
+  }
+}
 
 export interface WorkerGroupOptions {
   redis: string;
@@ -75,7 +95,7 @@ export class WorkerGroup {
   }
 
   private consumer(def: JobDefinition, options: WorkerGroupOptions): Worker {
-    const worker = new Worker(def.name, jobProcessor(def, { onHandedBack: () => { this.handedBack += 1; } }), {
+    const worker = new TieredWorker(def.name, jobProcessor(def, { onHandedBack: () => { this.handedBack += 1; } }), {
       connection: this.connection,
       prefix: options.prefix ?? 'tiered',
       concurrency: options.concurrency ?? def.concurrency,

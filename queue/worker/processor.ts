@@ -13,6 +13,34 @@ import { JobTimeoutError } from '../errors.js';
 import type { JobContext, JobDefinition } from '../job/define.js';
 import { contextFromMetadata, queueMetrics, runInSpan, SpanKind, startSpanIfTracing } from '../telemetry.js';
 
+/**
+ * Set on a job whose stored payload is not JSON (written to Redis by something else than a
+ * Producer): the worker group builds the job with a null payload and this reason, and the
+ * processor fails it for good (a dead letter with the raw bytes kept) instead of crashing.
+ */
+export const UNREADABLE_PAYLOAD = Symbol.for('tiered.queue.unreadable-payload');
+
+/** What a handler threw, as an Error BullMQ can record (a thrown null, string or hostile object is wrapped). */
+export function asError(thrown: unknown): Error {
+  try {
+    if (thrown instanceof Error && typeof thrown.message === 'string' && typeof thrown.name === 'string') {
+      void thrown.stack; // a throwing stack getter would break BullMQ's moveToFailed
+      return thrown;
+    }
+  } catch {}
+  let text: string;
+  try {
+    text = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown));
+  } catch {
+    try {
+      text = String(thrown);
+    } catch {
+      text = Object.prototype.toString.call(thrown);
+    }
+  }
+  return new Error(`job handler threw a non-Error value: ${text.slice(0, 500)}`);
+}
+
 /** The abort reason a worker group uses when the shutdown grace period runs out. */
 export const SHUTDOWN = 'tiered:shutdown';
 
@@ -102,7 +130,7 @@ export function jobProcessor(def: JobDefinition, hooks: ProcessorHooks = {}): Pr
       return await runInSpan(span, parent, () => runHandler(plumbing, job, token, signal));
     } catch (error) {
       outcome = error instanceof WaitingError ? 'handed_back' : 'failed';
-      throw error;
+      throw outcome === 'failed' ? asError(error) : error;
     } finally {
       instruments.run.record(now() - startedAt, runAttributes[outcome]);
     }
@@ -111,6 +139,8 @@ export function jobProcessor(def: JobDefinition, hooks: ProcessorHooks = {}): Pr
 
 async function runHandler(plumbing: Plumbing, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
   const { def } = plumbing;
+  const unreadable = (job as unknown as Record<symbol, string | undefined>)[UNREADABLE_PAYLOAD];
+  if (unreadable !== undefined) throw new UnrecoverableError(`payload of "${def.name}" is not JSON: ${unreadable}`);
   const parsed = def.schema.safeParse(job.data);
   if (!parsed.success) {
     // The payload was valid at enqueue; the schema has changed since. Retrying cannot help.
