@@ -114,6 +114,17 @@ export function registerWorkerCommand(program: Command): void {
         scheduler = new Scheduler({ redis: settings.redis, prefix: settings.prefix });
         for (const def of modules.schedules.values()) scheduler.add(def);
       }
+      // A job module's stray promise or timer callback (outside any handler's own call) must not
+      // take the worker and every other job with it: logged and counted, the worker goes on.
+      let stray = 0;
+      process.on('unhandledRejection', (reason) => {
+        stray += 1;
+        log.error({ err: reason, stray }, 'unhandled rejection (job module?): logged, worker goes on');
+      });
+      process.on('uncaughtException', (error) => {
+        stray += 1;
+        log.error({ err: error, stray }, 'uncaught exception (job module?): logged, worker goes on');
+      });
       log.info({ jobs: names, pid: process.pid }, 'worker started');
       process.stdout.write(`worker ${process.pid} ready: ${names.join(', ')}\n`);
       await new Promise<void>((resolve) => {
