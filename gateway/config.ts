@@ -157,7 +157,13 @@ export const gatewayConfigSchema = z.strictObject({
   /** SIGTERM: time allowed for in-flight requests to finish. */
   grace: duration().default(10_000),
   workers: z.number().int().min(1).default(1),
+  /**
+   * HAProxy's master-worker model: a supervising primary that never touches client connections
+   * restarts a worker that dies. false runs one plain process (workers must then be 1).
+   */
+  supervisor: z.boolean().default(true),
 }).superRefine((value, ctx) => {
+  if (!value.supervisor && value.workers > 1) ctx.addIssue({ code: 'custom', path: ['workers'], message: `expected 1 without the supervisor (supervisor: false), got ${value.workers}` });
   const names = new Set<string>();
   value.backends.forEach((b, i) => {
     if (names.has(b.name)) ctx.addIssue({ code: 'custom', path: ['backends', i, 'name'], message: `expected a unique backend name, got "${b.name}" twice` });

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   accessLog?: boolean;
   /** Open the HTTP frontends (false in a cluster primary: it only checks, workers listen). */
   listenHttp?: boolean;
+  /** Open the TCP frontends (false in a cluster primary: workers serve them, runtime-API changes are passed on). */
+  listenTcp?: boolean;
   /** Stats as the admin port shows them (a cluster primary adds its workers' counters). */
   statsSource?: (own: GatewayStats) => Promise<GatewayStats> | GatewayStats;
   /** Called after a runtime-API change was applied here (a cluster primary mirrors it). */
@@ -147,7 +149,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   try {
     if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f, config);
     const tcpConfig = tcpPart(config);
-    if (tcpConfig) tcp = await startTcpGateway(tcpConfig, { accessLog: accessLog !== undefined });
+    if (tcpConfig && options.listenTcp !== false) tcp = await startTcpGateway(tcpConfig, { accessLog: accessLog !== undefined });
   } catch (error) {
     for (const c of side.checkers.values()) c.stop();
     await Promise.all([...listeners.values()].map((l) => l.listener.close(0)));
@@ -177,6 +179,16 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
         return;
       }
       if (tcp?.setServer(backendName, serverName, change)) return;
+      if (options.listenTcp === false) {
+        // A supervising primary: the TCP runtimes live in the workers; pass the change on to them.
+        const known = tcpPart(config)?.backends.find((b) => (b as { name: string }).name === backendName) as { servers: { name: string }[] } | undefined;
+        if (known?.servers.some((s) => s.name === serverName)) {
+          options.onServerChange?.(backendName, serverName, change);
+          log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
+          return;
+        }
+        throw new UnknownServerError(backendName, known ? serverName : undefined);
+      }
       const tcpBackend = tcp?.backends.get(backendName);
       throw new UnknownServerError(backendName, tcpBackend ? serverName : undefined);
     },
@@ -202,7 +214,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       }
       if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f, next);
       const nextTcp = tcpPart(next);
-      if (JSON.stringify(nextTcp) !== JSON.stringify(tcpPart(config))) {
+      if (options.listenTcp !== false && JSON.stringify(nextTcp) !== JSON.stringify(tcpPart(config))) {
         // TCP side (gateway/tcp): unchanged backends kept, open sessions go on, new ones use the new config.
         if (tcp && nextTcp) await tcp.reload(nextTcp, next.grace);
         else if (nextTcp) tcp = await startTcpGateway(nextTcp, { accessLog: accessLog !== undefined });

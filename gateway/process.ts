@@ -1,15 +1,19 @@
-// The gateway as a process: signals (SIGHUP reloads, SIGTERM/SIGINT drain and exit 0) and
-// `workers > 1` with node:cluster. In a cluster the primary runs the active health checks, the
-// TCP frontends and the admin port; workers serve the HTTP frontends (sharing the listening
-// sockets) and take every health change, runtime-API change and reload from the primary, so
-// all workers agree on which servers are up.
+// The gateway as a process: signals (SIGHUP reloads, SIGTERM/SIGINT drain and exit 0) and, by
+// default, HAProxy's master-worker model on node:cluster. The supervising primary never touches a
+// client connection: it holds the listening sockets (SCHED_NONE: each worker accepts on the shared
+// socket itself, so connections that arrive while a worker restarts wait in the kernel's backlog),
+// runs the active HTTP health checks and the admin port, and restarts a worker that dies (at once,
+// with back-off when it keeps dying), logging the death and the worker's stack; `/stats` shows the
+// restarts per worker. Workers serve every frontend, HTTP and TCP, and take every health change,
+// runtime-API change and reload from the primary, so all workers agree on which servers are up.
+// `supervisor: false` (or --no-supervisor) runs one plain process instead.
 import type { AdminMount } from './admin/server.js';
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../sdk/log/logger.js';
 import type { GatewayConfig } from './config.js';
 import { startGateway, validateGatewayConfig, type Gateway } from './gateway.js';
 import { mergeStats } from './admin/merge-stats.js';
-import type { GatewayStats } from './admin/stats-model.js';
+import type { GatewayStats, WorkerStats } from './admin/stats-model.js';
 
 export interface GatewaySource {
   /** Reads (or re-reads) the config. */
@@ -26,13 +30,22 @@ type ToWorker =
   | { t: 'server'; backend: string; server: string; change: { state?: 'ready' | 'drain' | 'maint'; weight?: number } }
   | { t: 'stats'; id: number }
   | { t: 'stop'; grace: number };
-type ToPrimary = { t: 'ready' } | { t: 'stats'; id: number; stats: GatewayStats };
+type ToPrimary = { t: 'ready' } | { t: 'stats'; id: number; stats: GatewayStats } | { t: 'fatal'; error: string };
+
+/** A worker that lived less than this and died counts towards the back-off. */
+const QUICK_DEATH_MS = 10_000;
+const MAX_BACKOFF_MS = 10_000;
+
+/** How long to wait before restarting a worker that died after `quickDeaths` quick deaths in a row. Pure. */
+export function restartDelay(quickDeaths: number): number {
+  return quickDeaths <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quickDeaths - 2));
+}
 
 const log = createLogger('gateway');
 
-/** HTTP frontends only (workers): TCP frontends stay in the primary. */
+/** What a worker runs: every frontend (the primary serves none). */
 function workerConfig(config: GatewayConfig): GatewayConfig {
-  return { ...config, frontends: config.frontends.filter((f) => f.mode === 'http') };
+  return config;
 }
 
 function onSignals(reload: () => Promise<void>, stop: () => Promise<void>): void {
@@ -53,7 +66,7 @@ function onSignals(reload: () => Promise<void>, stop: () => Promise<void>): void
 export async function runGateway(source: GatewaySource): Promise<Gateway | undefined> {
   if (cluster.isWorker) return runWorker();
   const config = await source.load();
-  if (config.workers > 1) {
+  if (config.supervisor) {
     await runPrimary(source, config);
     return undefined;
   }
@@ -67,26 +80,36 @@ export async function runGateway(source: GatewaySource): Promise<Gateway | undef
 
 async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promise<void> {
   let config = initial;
-  const workers = new Set<Worker>();
+  // Each worker accepts on the shared listening socket itself: the primary never handles a client
+  // connection (the default round-robin would have it accept every one and pass it on).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const slots: WorkerSlot[] = [];
   const pending = new Map<number, { left: number; stats: GatewayStats[]; resolve: (s: GatewayStats[]) => void }>();
   let nextId = 1;
   let stopping = false;
+  const live = () => slots.flatMap((slot) => (slot.worker?.isConnected() ? [slot.worker] : []));
   const broadcast = (message: ToWorker) => {
-    for (const w of workers) if (w.isConnected()) w.send(message);
+    for (const w of live()) w.send(message);
   };
-  // Checks, TCP and admin live here; the admin API's changes are mirrored to every worker.
-  const gateway = await startGateway(config, {
+  // Runtime-API changes to TCP servers (their runtimes live in the workers): replayed to a new worker.
+  const tcpChanges = new Map<string, ToWorker>();
+  const recordTcpChange = (message: ToWorker) => {
+    if (message.t === 'server' && !gateway.backends().has(message.backend)) tcpChanges.set(`${message.backend}/${message.server}`, message);
+  };
+  // Checks and admin live here; the admin API's changes are mirrored to every worker.
+  const gateway: Gateway = await startGateway(config, {
     listenHttp: false,
+    listenTcp: false,
     adminMounts: source.adminMounts,
     onHealthChange: (backend, server, up) => broadcast({ t: 'health', backend, server, up }),
     reloadSource: source.reloadable ? () => source.load() : undefined,
     statsSource: async (own) => {
       const id = nextId++;
-      const live = [...workers].filter((w) => w.isConnected());
+      const workers = live();
       const collected = await new Promise<GatewayStats[]>((resolve) => {
-        if (live.length === 0) return resolve([]);
-        pending.set(id, { left: live.length, stats: [], resolve });
-        for (const w of live) w.send({ t: 'stats', id } satisfies ToWorker);
+        if (workers.length === 0) return resolve([]);
+        pending.set(id, { left: workers.length, stats: [], resolve });
+        for (const w of workers) w.send({ t: 'stats', id } satisfies ToWorker);
         setTimeout(() => {
           const p = pending.get(id);
           if (p) {
@@ -95,23 +118,33 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
           }
         }, 2000).unref();
       });
-      return mergeStats(own, collected);
+      return mergeStats(own, collected, slots.map(workerStats));
     },
-    onServerChange: (backend, server, change) => broadcast({ t: 'server', backend, server, change }),
+    onServerChange: (backend, server, change) => {
+      const message: ToWorker = { t: 'server', backend, server, change };
+      recordTcpChange(message);
+      broadcast(message);
+    },
     onReload: (next) => {
       config = next;
       broadcast({ t: 'config', config: workerConfig(next) });
     },
   });
-  const fork = () => {
-    const worker = cluster.fork({ TIERED_GATEWAY_WORKER: '1' });
-    workers.add(worker);
+  const fork = (slot: WorkerSlot) => {
+    slot.timer = undefined;
+    const worker = cluster.fork({ TIERED_GATEWAY_WORKER: '1', TIERED_GATEWAY_WORKER_SLOT: String(slot.index) });
+    slot.worker = worker;
+    slot.startedAt = Date.now();
+    slot.fatal = undefined;
     worker.on('message', (message: ToPrimary) => {
       if (message.t === 'ready') {
         for (const b of gateway.backends().values()) {
           for (const s of b.servers.values()) worker.send({ t: 'health', backend: b.name, server: s.name, up: s.pool.checkUp } satisfies ToWorker);
           for (const s of b.servers.values()) worker.send({ t: 'server', backend: b.name, server: s.name, change: { state: s.pool.admin, weight: s.pool.configuredWeight } } satisfies ToWorker);
         }
+        for (const change of tcpChanges.values()) worker.send(change);
+      } else if (message.t === 'fatal') {
+        slot.fatal = message.error;
       } else if (message.t === 'stats') {
         const p = pending.get(message.id);
         if (!p) return;
@@ -124,25 +157,60 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
     });
     worker.send({ t: 'config', config: workerConfig(config) } satisfies ToWorker);
     worker.on('exit', (code, signal) => {
-      workers.delete(worker);
-      if (!stopping) {
-        log.error({ code, signal }, 'gateway worker died; starting another');
-        fork();
-      }
+      if (slot.worker === worker) slot.worker = undefined;
+      if (stopping) return;
+      const lived = Date.now() - slot.startedAt;
+      slot.quickDeaths = lived < QUICK_DEATH_MS ? slot.quickDeaths + 1 : 1;
+      slot.restarts++;
+      slot.lastExit = { at: new Date().toISOString(), code, signal, error: slot.fatal?.split('\n')[0] };
+      const delay = restartDelay(slot.quickDeaths);
+      log.error({ worker: slot.index, pid: worker.process.pid, code, signal, lived_ms: lived, restarts: slot.restarts, stack: slot.fatal },
+        `gateway worker ${slot.index} (pid ${worker.process.pid}) died (${signal ?? `exit ${code}`}); ${delay ? `restarting in ${delay} ms` : 'restarting now'}` +
+        (slot.fatal ? `: ${slot.fatal}` : ''));
+      slot.timer = setTimeout(() => fork(slot), delay);
     });
   };
-  for (let i = 0; i < config.workers; i++) fork();
+  for (let i = 0; i < config.workers; i++) {
+    const slot: WorkerSlot = { index: i, restarts: 0, quickDeaths: 0, startedAt: 0 };
+    slots.push(slot);
+    fork(slot);
+  }
   onSignals(async () => {
     if (!source.reloadable) return log.warn('SIGHUP ignored: quick mode has no config file to reload');
     await gateway.reload(await source.load());
   }, async () => {
     stopping = true;
-    const exits = [...workers].map((w) => new Promise<void>((resolve) => {
+    for (const slot of slots) clearTimeout(slot.timer);
+    const exits = live().map((w) => new Promise<void>((resolve) => {
       w.once('exit', () => resolve());
       w.send({ t: 'stop', grace: config.grace } satisfies ToWorker);
     }));
     await Promise.all([gateway.stop(), ...exits]);
   });
+}
+
+interface WorkerSlot {
+  index: number;
+  worker?: Worker;
+  restarts: number;
+  /** Deaths in a row that came soon after a start (the back-off grows with them). */
+  quickDeaths: number;
+  startedAt: number;
+  /** The stack the worker reported before it died (uncaught exception or unhandled rejection). */
+  fatal?: string;
+  lastExit?: { at: string; code: number | null; signal: string | null; error?: string };
+  timer?: NodeJS.Timeout;
+}
+
+function workerStats(slot: WorkerSlot): WorkerStats {
+  return {
+    slot: slot.index,
+    pid: slot.worker?.process.pid ?? null,
+    up: slot.worker?.isConnected() ?? false,
+    startedAt: slot.startedAt ? new Date(slot.startedAt).toISOString() : null,
+    restarts: slot.restarts,
+    lastExit: slot.lastExit ?? null,
+  };
 }
 
 async function runWorker(): Promise<Gateway | undefined> {
@@ -180,6 +248,21 @@ async function runWorker(): Promise<Gateway | undefined> {
   process.on('message', (message: ToWorker) => {
     handle(message).catch((error: unknown) => log.error({ err: error }, 'worker failed to apply a message from the primary'));
   });
+  // The last line of defence: a fault nobody caught is reported (with its stack) to the primary,
+  // which logs it and starts another worker; this one exits, as Node advises after such a fault.
+  const fatal = (kind: string) => (error: unknown) => {
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.fatal({ err: error }, `gateway worker failed (${kind}): ${error instanceof Error ? error.message : String(error)}`);
+    const exit = () => process.exit(70);
+    setTimeout(exit, 1000).unref();
+    try {
+      process.send!({ t: 'fatal', error: `${kind}: ${stack}` } satisfies ToPrimary, undefined, {}, exit);
+    } catch {
+      exit();
+    }
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   // The primary owns signals: a worker ignores SIGINT/SIGHUP sent to the whole process group
   // (Ctrl-C, a terminal hang-up). A SIGTERM to the group (systemd, Kubernetes) drains it too.
   process.on('SIGINT', () => {});

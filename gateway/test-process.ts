@@ -27,8 +27,8 @@ export interface GatewayProcess {
 }
 
 /** Starts `tiered gateway …`; resolves when every expected frontend (and admin) logged its port. */
-export async function startGatewayCli(args: string[], expect: string[], env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/cli.ts', 'gateway', ...args], {
+export async function startGatewayCli(args: string[], expect: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'ops/cli.ts', 'gateway', ...args], {
     cwd: root, env: { ...process.env, TIERED_LOG_LEVEL: 'info', TIERED_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -16,6 +16,11 @@ export function metricsText(stats: GatewayStats): string {
     if (!f) families.set(name, (f = { help, type, lines: [] }));
     f.lines.push(`${name}${labels(l)} ${Number.isFinite(value) ? value : 0}`);
   };
+  for (const w of stats.workers ?? []) {
+    const l = { worker: String(w.slot) };
+    put('tiered_gateway_worker_up', 'gauge', '1 while the worker process runs', l, w.up ? 1 : 0);
+    put('tiered_gateway_worker_restarts_total', 'counter', 'Times the worker died and was started again', l, w.restarts);
+  }
   for (const f of stats.frontends) {
     const l = { frontend: f.name };
     put('tiered_frontend_requests_total', 'counter', 'Requests received by the frontend', l, f.requests);

@@ -11,6 +11,12 @@ export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): strin
   if (history.length) {
     rows.push(`<h2>latency over time <small>p50/p99 over the last 1–2 min, sampled every 5 s; <a href="stats/history.json">history.json</a></small></h2>\n<div class="charts">${history.map((h) => latencyChartSvg(h)).join('\n')}</div>`);
   }
+  if (s.workers?.length) {
+    const workers = s.workers.map((w) => `<tr style="background:${w.up ? '#c0ffc0' : '#ffa0a0'}"><td>${w.slot}</td><td>${w.pid ?? ''}</td><td>${w.up ? 'UP' : 'DOWN'}</td><td>${esc(w.startedAt)}</td><td>${w.restarts}</td><td>${w.lastExit ? esc(`${w.lastExit.at} ${w.lastExit.signal ?? `exit ${w.lastExit.code}`}${w.lastExit.error ? `: ${w.lastExit.error}` : ''}`) : ''}</td></tr>`).join('\n');
+    rows.push(`<h2>workers <small>supervised: a worker that dies is started again</small></h2>
+<table><tr><th>worker</th><th>pid</th><th>state</th><th>started</th><th>restarts</th><th>last exit</th></tr>
+${workers}</table>`);
+  }
   for (const f of s.frontends) {
     rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}, ${esc(f.server)} server</small></h2>
 <table><tr><th>conns</th><th>requests</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>

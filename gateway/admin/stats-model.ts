@@ -46,6 +46,18 @@ export interface FrontendStats extends StatsSnapshot {
   connections: number;
 }
 
+/** One worker of a supervised gateway, as its primary sees it. */
+export interface WorkerStats {
+  /** Its place (0…workers-1): a restarted worker keeps the slot. */
+  slot: number;
+  pid: number | null;
+  up: boolean;
+  startedAt: string | null;
+  /** Times this slot's worker died and was started again. */
+  restarts: number;
+  lastExit: { at: string; code: number | null; signal: string | null; error?: string } | null;
+}
+
 export interface GatewayStats {
   time: string;
   pid: number;
@@ -53,6 +65,8 @@ export interface GatewayStats {
   frontends: FrontendStats[];
   backends: BackendStats[];
   tcp?: TcpGatewayStats;
+  /** The workers of a supervised gateway (absent in a single process). */
+  workers?: WorkerStats[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -21,6 +21,7 @@ interface GatewayFlags {
   admin?: string;
   workers?: string;
   accessLog: boolean;
+  supervisor: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -28,6 +29,12 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The `telemetry:` section of the config file (config mode), for the OpenTelemetry SDK. */
 function telemetryOf(file: string | undefined): Partial<TelemetryConfig> {
   return file ? (loadConfigFile(file).telemetry ?? {}) : {};
+}
+
+/** --no-supervisor: one plain process (no restarts), which serves one worker's share. */
+function noSupervisor(config: { supervisor: boolean; workers: number }): void {
+  if (config.workers > 1) throw new UsageError(`--no-supervisor runs one process: drop --workers ${config.workers} (or workers: in the file)`);
+  config.supervisor = false;
 }
 
 export function gatewaySource(flags: GatewayFlags): GatewaySource & { file?: string } {
@@ -42,6 +49,7 @@ export function gatewaySource(flags: GatewayFlags): GatewaySource & { file?: str
       const config = validateGatewayConfig(gateway);
       if (workers !== undefined) config.workers = workers;
       if (!flags.accessLog) config.accessLog = false;
+      if (!flags.supervisor) noSupervisor(config);
       return config;
     };
     load(); // fail fast (exit 2) on a bad file
@@ -52,6 +60,7 @@ export function gatewaySource(flags: GatewayFlags): GatewaySource & { file?: str
       listen: flags.listen, backends: flags.backend, health: flags.health, balance: flags.balance,
       admin: flags.admin, workers, accessLog: flags.accessLog,
     }));
+    if (flags.supervisor === false) noSupervisor(config);
     return { load: () => config, reloadable: false };
   } catch (error) {
     if (error instanceof GatewayConfigError) throw new UsageError(error.message);
@@ -71,6 +80,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--admin <host:port>', 'admin port: /stats, /stats.json, /metrics, runtime API (e.g. 127.0.0.1:8404)')
     .option('--workers <n>', 'worker processes (node:cluster); health state is shared')
     .option('--no-access-log', 'do not write the JSON access log')
+    .option('--no-supervisor', 'one plain process: no supervising primary restarting a worker that dies')
     .action(async (flags: GatewayFlags) => {
       // Failures (a port in use, a missing certificate file) end in ops/cli.ts: one line, exit 1.
       const source = gatewaySource(flags);
