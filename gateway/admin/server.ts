@@ -5,6 +5,7 @@
 // one is refused.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import { TieredError } from '../../sdk/errors.js';
@@ -79,15 +80,26 @@ function send(res: ServerResponse, status: number, body: string, type = 'applica
 
 const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, `${JSON.stringify(value, null, 2)}\n`);
 
+class BodyTooLarge extends RangeError {}
+
 async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new RangeError('body too large');
+    if (size > limit) throw new BodyTooLarge(`body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A percent-encoded path segment, or undefined when its encoding is broken (`%E0%A4%A`). */
+function decodeName(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startAdmin(
@@ -113,9 +125,27 @@ export async function startAdmin(
     });
   });
 
+  // node:http hands CONNECT (and, with a listener, Upgrade) requests to these events and
+  // without a listener just drops the connection: answer them like any unknown route instead.
+  const refuseRaw = (status: string) => (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    // Read (and drop) what the client still sends, so its FIN is seen and the socket closes;
+    // one that never closes its side is cut after a few seconds.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 5000).unref();
+    const body = `${JSON.stringify({ error: `${status.slice(4).toLowerCase()} on the admin port` })}\n`;
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  };
+  server.on('connect', refuseRaw('405 Method Not Allowed'));
+  server.on('upgrade', refuseRaw('400 Bad Request'));
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    const path = url.pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://admin').pathname;
+    } catch {
+      return json(res, 400, { error: 'not a request target the admin port understands' });
+    }
     if (path === '/healthz' && req.method === 'GET') return send(res, 200, 'ok\n', 'text/plain');
     if (!authorized(req, token)) {
       res.setHeader('www-authenticate', 'Bearer realm="tiered"');
@@ -130,13 +160,15 @@ export async function startAdmin(
       let body: unknown;
       try {
         body = JSON.parse(await readBody(req));
-      } catch {
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return json(res, 413, { error: error.message });
         return json(res, 400, { error: 'expected a JSON body like {"state":"drain"} or {"weight":10}' });
       }
       const change = serverChange.safeParse(body);
       if (!change.success) return json(res, 400, { error: change.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
-      const backend = decodeURIComponent(serverPath[1]);
-      const name = decodeURIComponent(serverPath[2]);
+      const backend = decodeName(serverPath[1]);
+      const name = decodeName(serverPath[2]);
+      if (backend === undefined || name === undefined) return json(res, 400, { error: 'bad percent-encoding in the backend or server name' });
       gateway.setServer(backend, name, change.data);
       const stats = await gateway.stats();
       const found = stats.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name)
