@@ -10,6 +10,7 @@
 import type { AdminMount } from './admin/server.js';
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../sdk/log/logger.js';
+import { nextQuickDeaths, restartDelay } from '../sdk/restart-delay.js';
 import type { GatewayConfig } from './config.js';
 import { startGateway, validateGatewayConfig, type Gateway } from './gateway.js';
 import { mergeStats } from './admin/merge-stats.js';
@@ -32,14 +33,6 @@ type ToWorker =
   | { t: 'stop'; grace: number };
 type ToPrimary = { t: 'ready' } | { t: 'stats'; id: number; stats: GatewayStats } | { t: 'fatal'; error: string };
 
-/** A worker that lived less than this and died counts towards the back-off. */
-const QUICK_DEATH_MS = 10_000;
-const MAX_BACKOFF_MS = 10_000;
-
-/** How long to wait before restarting a worker that died after `quickDeaths` quick deaths in a row. Pure. */
-export function restartDelay(quickDeaths: number): number {
-  return quickDeaths <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 100 * 2 ** (quickDeaths - 2));
-}
 
 const log = createLogger('gateway');
 
@@ -160,7 +153,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
       if (slot.worker === worker) slot.worker = undefined;
       if (stopping) return;
       const lived = Date.now() - slot.startedAt;
-      slot.quickDeaths = lived < QUICK_DEATH_MS ? slot.quickDeaths + 1 : 1;
+      slot.quickDeaths = nextQuickDeaths(slot.quickDeaths, lived);
       slot.restarts++;
       slot.lastExit = { at: new Date().toISOString(), code, signal, error: slot.fatal?.split('\n')[0] };
       const delay = restartDelay(slot.quickDeaths);

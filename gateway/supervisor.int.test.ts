@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { restartDelay } from './process.js';
+import { nextQuickDeaths, restartDelay } from '../sdk/restart-delay.js';
 import { httpRequest, startTestBackend, type SimpleResponse } from './test-backends.js';
 import { startGatewayCli, type GatewayProcess } from './test-process.js';
 
@@ -71,6 +71,8 @@ function load(port: number, concurrency: number) {
 describe('tiered gateway: supervising primary', () => {
   test('restart back-off: at once, then doubling from 100 ms up to 10 s while a worker keeps dying soon after its start', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 10, 20].map(restartDelay), [0, 100, 200, 400, 800, 10_000, 10_000]);
+    assert.equal(nextQuickDeaths(3, 500), 4);
+    assert.equal(nextQuickDeaths(3, 60_000), 1, 'a worker that lived long starts the count over');
   });
 
   test('a worker killed with SIGKILL under load is restarted; no failed request on a frontend served by two workers', async () => {

@@ -1,15 +1,20 @@
-// The services `tiered up` starts after the local stack, in order. Each component's starter
-// is added here as the component arrives.
+// The services `tiered up` starts after the local stack, in order, each as a supervised child
+// process (ops/children.ts): a fault in one never ends `tiered up` or another service, and a child
+// that dies is started again. Each component's starter is added here as the component arrives.
 //
 // The gateway: the `gateway:` section of tiered.yaml when there is one; otherwise the seed
 // article's locally bound DB ports (9001 read → replica with fallback to the primary, 9002
 // write → primary only) in front of the local stack's PostgreSQL, plus the admin port 8404.
-import { startGateway } from '../gateway/gateway.js';
+// It runs as `tiered gateway -c <stack dir>/up-gateway.yaml` (its own supervising primary and
+// workers), with the queue view on the admin port.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { defaultDbPorts } from '../gateway/tcp/defaults.js';
+import { validateGatewayConfig } from '../gateway/gateway.js';
 import type { TieredConfig } from './config/schema.js';
-import { queueViewMount } from './queue-view.js';
-import { startCacheRelay } from './cache-relay.js';
 import type { StackSummary } from './stack/stack.js';
+import { superviseChild } from './children.js';
 import type { RunningService, ServiceStarter } from './up.js';
 
 /** The gateway config `tiered up` uses when tiered.yaml has no `gateway:` section. */
@@ -21,29 +26,62 @@ export function defaultGatewayConfig(stack: StackSummary): unknown {
   return { admin, ...defaultDbPorts({ primary, replicas }) };
 }
 
-export const startGatewayService: ServiceStarter = async (config: TieredConfig, stack: StackSummary): Promise<RunningService> => {
-  // The admin port also shows the queues (BullMQ on the stack's Redis, or the queue: section's).
-  const redis = config.queue?.redis ?? stack.redis?.url;
-  const view = redis ? queueViewMount(redis, config.queue?.prefix) : undefined;
-  const gateway = await startGateway(config.gateway ?? defaultGatewayConfig(stack), { adminMounts: view ? [view.mount] : undefined });
-  return {
-    name: 'gateway',
-    describe: () => [
-      ...Object.entries(gateway.ports()).map(([name, port]) => `gateway ${name.padEnd(10)} 127.0.0.1:${port}`),
-      ...(view && gateway.ports().admin ? [`queue view         http://127.0.0.1:${gateway.ports().admin}/queues`] : []),
-    ],
-    stop: async () => {
-      await gateway.stop();
-      await view?.close();
-    },
+/** Width of the name column in `tiered up`'s output. */
+const NAME_WIDTH = 12;
+
+/** Ports the gateway logged as listening, by frontend name (`admin` for the admin port). */
+export function listeningPort(line: string): { name: string; port: number } | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const entry = JSON.parse(line) as { frontend?: unknown; port?: unknown; msg?: unknown };
+    if (typeof entry.port !== 'number' || typeof entry.msg !== 'string' || !entry.msg.includes('listening')) return undefined;
+    return { name: typeof entry.frontend === 'string' ? entry.frontend : 'admin', port: entry.port };
+  } catch {
+    return undefined;
+  }
+}
+
+export function gatewayServiceStarter(out: (line: string) => void): ServiceStarter {
+  return async (config: TieredConfig, stack: StackSummary): Promise<RunningService> => {
+    const gateway = validateGatewayConfig(config.gateway ?? defaultGatewayConfig(stack));
+    // The admin port also shows the queues (BullMQ on the stack's Redis, or the queue: section's).
+    const redis = config.queue?.redis ?? stack.redis?.url;
+    const file = join(stack.dir, 'up-gateway.yaml');
+    writeFileSync(file, stringify({ gateway, ...(redis ? { queue: { ...config.queue, redis } } : {}) }));
+    const expected = new Set([...gateway.frontends.map((f) => f.name), ...(gateway.admin ? ['admin'] : [])]);
+    const ports = new Map<string, number>();
+    const child = superviseChild({
+      name: 'gateway',
+      args: ['gateway', '-c', file],
+      ready: (line) => {
+        const seen = listeningPort(line);
+        if (seen) ports.set(seen.name, seen.port);
+        return [...expected].every((name) => ports.has(name));
+      },
+    }, out, NAME_WIDTH);
+    await child.started;
+    return {
+      name: 'gateway',
+      describe: () => [
+        ...[...ports].map(([name, port]) => `gateway ${name.padEnd(10)} 127.0.0.1:${port}`),
+        ...(redis && ports.has('admin') ? [`queue view         http://127.0.0.1:${ports.get('admin')}/queues`] : []),
+      ],
+      stop: () => child.stop(gateway.grace + 5000),
+    };
   };
-};
+}
 
-/** The outbox relay, when tiered.yaml has cache.outbox. */
-export const startCacheRelayService: ServiceStarter = async (config: TieredConfig): Promise<RunningService | undefined> => {
-  if (!config.cache?.outbox) return undefined;
-  const relay = await startCacheRelay(config.cache);
-  return { name: 'cache relay', describe: () => ['cache outbox relay running'], stop: () => relay.stop() };
-};
+/** The outbox relay, when tiered.yaml has cache.outbox: `tiered cache relay -c <file>`. */
+export function cacheRelayServiceStarter(out: (line: string) => void, configFile: string): ServiceStarter {
+  return async (config: TieredConfig): Promise<RunningService | undefined> => {
+    if (!config.cache?.outbox) return undefined;
+    const child = superviseChild({ name: 'cache relay', args: ['cache', 'relay', '-c', configFile], ready: (line) => line.includes('outbox relay running') }, out, NAME_WIDTH);
+    await child.started;
+    return { name: 'cache relay', describe: () => ['cache outbox relay running'], stop: () => child.stop() };
+  };
+}
 
-export const upServices: ServiceStarter[] = [startGatewayService, startCacheRelayService];
+/** What `tiered up` runs after the stack, writing the children's lines to `out`. */
+export function upServices(out: (line: string) => void, configFile: string): ServiceStarter[] {
+  return [gatewayServiceStarter(out), cacheRelayServiceStarter(out, configFile)];
+}

@@ -9,7 +9,8 @@ export function registerUpCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (optional)', 'tiered.yaml')
     .action(async (opts: { config: string }) => {
       const { upServices } = await import('../services.js'); // the gateway, cache and queue load only for `up`
-      const running = await up({ configFile: opts.config, services: upServices });
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const running = await up({ configFile: opts.config, services: upServices(out, opts.config), out });
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {}, 1 << 30); // stay in the foreground until a signal
         const onSignal = () => {
