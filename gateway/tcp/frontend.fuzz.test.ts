@@ -208,11 +208,9 @@ test('hostile TCP clients (PROXY v1/v2 headers, garbage, resets, half-closes) le
     await until('the normal client closed too', () => gateway.stats().frontends.every((f) => f.current === 0) && openSockets() === 0);
     assert.deepEqual(escaped, []);
   }));
-  const stats = gateway.stats();
-  for (const b of stats.backends) {
-    assert.equal(b.servers[0].inFlight, 0);
-    assert.equal(b.queued, 0);
-  }
+  // fast-check's time limit may abandon the last case mid-way: let its client finish first.
+  await until('no session, server slot or queued client left', () => gateway.stats().frontends.every((f) => f.current === 0) && openSockets() === 0 &&
+    gateway.stats().backends.every((b) => b.servers[0].inFlight === 0 && b.queued === 0), 10_000);
 });
 
 test('decodeProxyV2 never throws on hostile headers and never reads past the buffer', async () => {
