@@ -18,6 +18,7 @@ import { keyProblem } from '../cache/store.js';
 import type { Producer } from '../queue/producer.js';
 import type { DbClient } from '../sdk/db/client.js';
 import { DbSession } from '../sdk/db/session.js';
+import { parseLsn } from '../sdk/db/lsn.js';
 import { parseDuration } from '../sdk/config/units.js';
 import { createLogger } from '../sdk/log/logger.js';
 import { DbWriteUnavailableError, InvalidSessionTokenError } from '../sdk/errors.js';
@@ -113,7 +114,15 @@ export function createPlatform(options: PlatformOptions): Platform {
     await db.read('SELECT 1', [], { session });
     const floor = session.lsn;
     const value = await resource.load(input, resourceContext(session));
-    return value === undefined ? { l: encodeLsn(floor), n: 1 } : { l: encodeLsn(floor), v: value };
+    if (value !== undefined) return { l: encodeLsn(floor), v: value };
+    // "Not found" on a replica may only mean "not replayed yet" (a post id a fan-out job just
+    // pushed): confirmed at the primary's current position before it is cached.
+    const { rows } = await db.write<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    const confirm = new DbSession(parseLsn(rows[0].lsn));
+    confirm.advance(floor);
+    const confirmedFloor = confirm.lsn;
+    const again = await resource.load(input, resourceContext(confirm));
+    return again === undefined ? { l: encodeLsn(confirmedFloor), n: 1 } : { l: encodeLsn(confirmedFloor), v: again };
   }
 
   async function readResource<I, T>(resource: Resource<I, T>, input: I, sessionLsn: bigint): Promise<T | undefined> {

@@ -12,6 +12,7 @@ import { registerGatewayCommand } from './gateway.js';
 import { registerWorkerCommand } from './worker.js';
 import { registerJobsCommand } from './jobs.js';
 import { registerCronCommand } from './cron.js';
+import { registerPlatformCommand } from './platform.js';
 
 export type Registrar = (program: Command) => void;
 
@@ -26,6 +27,7 @@ const registrars: Registrar[] = [
   registerWorkerCommand,
   registerJobsCommand,
   registerCronCommand,
+  registerPlatformCommand,
 ];
 
 export function buildProgram(): Command {
