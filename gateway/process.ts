@@ -125,7 +125,9 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
   });
   const fork = (slot: WorkerSlot) => {
     slot.timer = undefined;
-    const worker = cluster.fork({ TIERED_GATEWAY_WORKER: '1', TIERED_GATEWAY_WORKER_SLOT: String(slot.index) });
+    // (A gateway started from inside a node:test file inherits NODE_TEST_CONTEXT, with which a
+    // forked worker never starts: the variable is for the test runner's own children only.)
+    const worker = cluster.fork({ TIERED_GATEWAY_WORKER: '1', TIERED_GATEWAY_WORKER_SLOT: String(slot.index), NODE_TEST_CONTEXT: undefined });
     slot.worker = worker;
     slot.startedAt = Date.now();
     slot.fatal = undefined;

@@ -17,6 +17,12 @@ export class ClientConnection {
   readonly client: string;
   /** The exchange this connection ends if the client goes away (pipelined ones watch their own response). */
   active: WatchedExchange | undefined;
+  /**
+   * An answer on this connection said `Connection: close` (a refused request): no request read
+   * after it may be served (RFC 9112 §9.6). node:http hands over pipelined requests before the
+   * answers ahead of them are written, so the exchanges check this.
+   */
+  closing = false;
   private bytesRead = 0;
   private bytesWritten = 0;
 

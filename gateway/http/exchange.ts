@@ -85,6 +85,13 @@ export class Exchange {
   run(): void {
     const { req, frontend } = this;
     frontend.stats.requests++;
+    if (this.connection.closing) {
+      // Read behind a refusal that closes the connection (pipelined): never served; it ends,
+      // unanswered, when the connection closes after that refusal.
+      this.termination = 'PR';
+      this.watchResponse();
+      return;
+    }
     if (this.connection.active === undefined) this.connection.active = this;
     else this.watchResponse();
     const reason = rejectReason(req);
@@ -332,6 +339,7 @@ export class Exchange {
   private fail(status: number, termination: Termination, detail: string, extra?: Record<string, string>): void {
     this.status = status;
     this.termination = termination;
+    if (extra?.connection === 'close') this.connection.closing = true;
     if (this.frontend.draining) this.res.shouldKeepAlive = false;
     sendError(this.res, status, this.id, detail, extra);
     this.responseEnded();
