@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts } from './stack/net.js';
 import { httpRequest, startTestBackend } from '../gateway/test-backends.js';
-import { childLine, type SupervisedChild } from './children.js';
+import { childLine } from './children.js';
 import { listeningPort } from './services.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -110,4 +110,3 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
   }
 });
 
-export type { SupervisedChild };
