@@ -74,9 +74,22 @@ function encode(m: Message): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${tail}`, 'latin1');
 }
 
+/** Shapes that reach the rarer paths: WebSocket upgrades (then frame-like bytes), Expect, HTTP/1.0 keep-alive. */
+const shaped: fc.Arbitrary<Buffer> = fc.oneof(
+  fc.tuple(fc.constantFrom('websocket', 'WebSocket', 'h2c', 'foo, websocket', ''), fc.constantFrom('Upgrade', 'keep-alive, Upgrade', 'upgrade'), fc.boolean(), fc.uint8Array({ maxLength: 64 }))
+    .map(([proto, connection, key, tail]) => Buffer.concat([Buffer.from(`GET /ws HTTP/1.1\r\nHost: fuzz\r\nUpgrade: ${proto}\r\nConnection: ${connection}\r\n${key ? 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' : ''}\r\n`, 'latin1'), Buffer.from(tail)])),
+  fc.tuple(fc.constantFrom('100-continue', '100-Continue', 'x', ''), fc.constantFrom('1.1', '1.0'), fc.string({ maxLength: 20 }))
+    .map(([expect, v, b]) => Buffer.from(`POST /e HTTP/${v}\r\nHost: fuzz\r\nExpect: ${expect}\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`, 'latin1')),
+  fc.constant(Buffer.from('GET /k HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /k2 HTTP/1.0\r\n\r\n', 'latin1')),
+);
+
 const testCase = fc.record({
   frontend: fc.constantFrom(...NAMES),
-  messages: fc.array(fc.oneof({ weight: 5, arbitrary: message.map(encode) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) }), { minLength: 1, maxLength: 3 }),
+  messages: fc.array(fc.oneof(
+    { weight: 5, arbitrary: message.map(encode) },
+    { weight: 1, arbitrary: shaped },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)) },
+  ), { minLength: 1, maxLength: 3 }),
   /** Cut points: the bytes go out in pieces, with a pause between some. */
   pieces: fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 4 }),
   pauseMs: fc.constantFrom(0, 0, 5, 30),
