@@ -42,6 +42,17 @@ function safePretty(pretty: (line: string) => string, line: string): string {
   }
 }
 
+// Children still running when this process exits (it was killed half-way through a stop, or
+// failed): they are in their own process groups, so they are killed here, not left behind.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const proc of live) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {}
+  }
+});
+
 /** Starts `tiered <args>` as a supervised child of this process. */
 export function superviseChild(spec: ChildSpec, out: (line: string) => void, width = spec.name.length): SupervisedChild {
   const pretty = prettyFactory({ colorize: process.stdout.isTTY === true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,component' }) as (line: string) => string;
@@ -65,7 +76,12 @@ export function superviseChild(spec: ChildSpec, out: (line: string) => void, wid
     const proc = spawn(process.execPath, [join(packageRoot(), 'bin', 'tiered.js'), ...spec.args], {
       env: { ...process.env, TIERED_LOG_FORMAT: 'json', ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C on the terminal reaches the supervisor only, which stops
+      // the children in order (a child signalled directly would be restarted as if it had died).
+      detached: true,
     });
+    live.add(proc);
+    proc.on('exit', () => live.delete(proc));
     child = proc;
     const onLine = (line: string) => {
       if (line.length === 0) return;

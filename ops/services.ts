@@ -16,6 +16,7 @@ import type { TieredConfig } from './config/schema.js';
 import type { StackSummary } from './stack/stack.js';
 import { superviseChild } from './children.js';
 import type { RunningService, ServiceStarter } from './up.js';
+import { demoBanner, demoDataStarter, demoGatewayConfig, demoLayout, demoProcessStarters, type DemoLayout } from './demo-services.js';
 
 /** The gateway config `tiered up` uses when tiered.yaml has no `gateway:` section. */
 export function defaultGatewayConfig(stack: StackSummary): unknown {
@@ -33,17 +34,22 @@ const NAME_WIDTH = 12;
 export function listeningPort(line: string): { name: string; port: number } | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const entry = JSON.parse(line) as { frontend?: unknown; port?: unknown; msg?: unknown };
-    if (typeof entry.port !== 'number' || typeof entry.msg !== 'string' || !entry.msg.includes('listening')) return undefined;
-    return { name: typeof entry.frontend === 'string' ? entry.frontend : 'admin', port: entry.port };
+    const entry = JSON.parse(line) as { frontend?: unknown; port?: unknown; listen?: unknown; msg?: unknown };
+    if (typeof entry.msg !== 'string' || !entry.msg.includes('listening')) return undefined;
+    // HTTP frontends and the admin port log `port`; TCP frontends only `listen` (host:port).
+    const fromListen = typeof entry.listen === 'string' ? Number(/:(\d+)$/.exec(entry.listen)?.[1]) : NaN;
+    const port = typeof entry.port === 'number' ? entry.port : fromListen;
+    if (!Number.isInteger(port) || port <= 0) return undefined;
+    return { name: typeof entry.frontend === 'string' ? entry.frontend : 'admin', port };
   } catch {
     return undefined;
   }
 }
 
-export function gatewayServiceStarter(out: (line: string) => void): ServiceStarter {
+export function gatewayServiceStarter(out: (line: string) => void, layoutOf: () => DemoLayout | undefined = () => undefined): ServiceStarter {
   return async (config: TieredConfig, stack: StackSummary): Promise<RunningService> => {
-    const gateway = validateGatewayConfig(config.gateway ?? defaultGatewayConfig(stack));
+    const layout = layoutOf();
+    const gateway = validateGatewayConfig(config.gateway ?? (layout ? demoGatewayConfig(stack, layout) : defaultGatewayConfig(stack)));
     // The admin port also shows the queues (BullMQ on the stack's Redis, or the queue: section's).
     const redis = config.queue?.redis ?? stack.redis?.url;
     const file = join(stack.dir, 'up-gateway.yaml');
@@ -81,7 +87,19 @@ export function cacheRelayServiceStarter(out: (line: string) => void, configFile
   };
 }
 
-/** What `tiered up` runs after the stack, writing the children's lines to `out`. */
-export function upServices(out: (line: string) => void, configFile: string): ServiceStarter[] {
-  return [gatewayServiceStarter(out), cacheRelayServiceStarter(out, configFile)];
+/**
+ * What `tiered up` runs after the stack, writing the children's lines to `out`: the gateway, the
+ * user's outbox relay (cache.outbox), and the timeline demo (ops/demo-services.ts) unless the
+ * config turns it off, has no PostgreSQL, or brings its own gateway: section. `apps` (--app)
+ * puts the user's own apps behind :8080 instead of the demo web tier.
+ */
+export function upServices(out: (line: string) => void, configFile: string, options: { apps?: string[] } = {}): ServiceStarter[] {
+  let layout: DemoLayout | undefined;
+  const layoutOf = () => layout;
+  const decide: ServiceStarter = async (config, stack) => {
+    layout = demoLayout(config, stack, options.apps);
+    return undefined;
+  };
+  const banner: ServiceStarter = async () => (layout ? { name: 'banner', describe: () => ['', ...demoBanner(layout!)], stop: async () => {} } : undefined);
+  return [decide, gatewayServiceStarter(out, layoutOf), demoDataStarter(out, layoutOf), cacheRelayServiceStarter(out, configFile), ...demoProcessStarters(out, layoutOf), banner];
 }

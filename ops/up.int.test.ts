@@ -45,6 +45,7 @@ test('child lines: prefixed with the name, JSON log lines rendered, other lines 
   }), 'gw | {broken');
   assert.deepEqual(listeningPort('{"frontend":"web","port":8080,"msg":"http frontend web listening on 127.0.0.1:0"}'), { name: 'web', port: 8080 });
   assert.deepEqual(listeningPort('{"port":8404,"msg":"admin listening on 127.0.0.1:0"}'), { name: 'admin', port: 8404 });
+  assert.deepEqual(listeningPort('{"frontend":"db-read","listen":"127.0.0.1:9001","msg":"tcp frontend db-read listening on 127.0.0.1:9001"}'), { name: 'db-read', port: 9001 });
   assert.equal(listeningPort('{"msg":"listening"}'), undefined);
   assert.equal(listeningPort('not json'), undefined);
 });

@@ -52,9 +52,18 @@ export async function up(options: UpOptions = {}): Promise<{ stop: () => Promise
 
   out('[3/3] services');
   const running: RunningService[] = [];
-  for (const start of options.services ?? []) {
-    const service = await start(config, stack);
-    if (service) running.push(service);
+  try {
+    for (const start of options.services ?? []) {
+      const service = await start(config, stack);
+      if (service) running.push(service);
+    }
+  } catch (error) {
+    // A service that cannot start: stop what did, and the stack, so no process is left behind.
+    out(`a service failed to start: ${(error as Error).message}; stopping`);
+    for (const service of [...running].reverse()) await service.stop().catch(() => {});
+    await telemetry.shutdown().catch(() => {});
+    await stackDown(state.dir).catch(() => {});
+    throw error;
   }
 
   out('');

@@ -28,7 +28,7 @@ export function registerPlatformCommand(program: Command): void {
       const instance = await startPlatformInstance(config, opts.config, { port: opts.port === undefined ? undefined : port(opts.port), host: opts.host, app: opts.app });
       // A stray rejection (an app's timer, a client library) is logged; the instance goes on.
       process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection: logged, instance goes on'));
-      log.info({ port: instance.port, pid: process.pid }, `platform listening on port ${instance.port}`);
+      log.info({ port: instance.port, pid: process.pid }, `platform listening on port ${instance.port} (pid ${process.pid})`);
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {}, 1 << 30);
         const stop = (signal: string) => {

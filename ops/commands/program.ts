@@ -13,6 +13,7 @@ import { registerWorkerCommand } from './worker.js';
 import { registerJobsCommand } from './jobs.js';
 import { registerCronCommand } from './cron.js';
 import { registerPlatformCommand } from './platform.js';
+import { registerDemoCommand } from './demo.js';
 
 export type Registrar = (program: Command) => void;
 
@@ -28,6 +29,7 @@ const registrars: Registrar[] = [
   registerJobsCommand,
   registerCronCommand,
   registerPlatformCommand,
+  registerDemoCommand,
 ];
 
 export function buildProgram(): Command {

@@ -7,6 +7,7 @@ import { queueConfigSchema } from '../../queue/config.js';
 import { platformConfigSchema } from '../../platform/config.js';
 import { stackConfigSchema } from '../stack/config.js';
 import { telemetryConfigSchema } from '../telemetry-config.js';
+import { upConfigSchema } from '../up-config.js';
 
 export const tieredConfigSchema = z.strictObject({
   gateway: gatewayConfigSchema.optional(),
@@ -15,6 +16,7 @@ export const tieredConfigSchema = z.strictObject({
   platform: platformConfigSchema.optional(),
   stack: stackConfigSchema.optional(),
   telemetry: telemetryConfigSchema.optional(),
+  up: upConfigSchema.optional(),
 });
 
 export type TieredConfig = z.output<typeof tieredConfigSchema>;
