@@ -1,0 +1,135 @@
+// Tiered as users get it from the registry: `npm pack` (prepack builds dist/), the tarball
+// installed into a fresh app with no access to this checkout's node_modules, then in that app:
+// every subpath export imported from an ES module and type-checked from TypeScript against the
+// shipped .d.ts files, one real call per export, and the `tiered` command (compiled, no tsx).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { packAndInstall, type PackedApp } from './testing/packed-app.js';
+
+let app: PackedApp;
+
+before(async () => {
+  app = await packAndInstall();
+}, { timeout: 600_000 });
+
+after(() => app?.remove());
+
+const subpaths = () => Object.keys(app.manifest.exports).filter((k) => k !== './package.json');
+const specifier = (subpath: string) => (subpath === '.' ? 'tiered' : `tiered/${subpath.slice(2)}`);
+
+test('the tarball ships dist/ (JS, .d.ts, source maps), bin and the example config; no tests, test support or sources', () => {
+  const outside = app.files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'bin/tiered.js', 'tiered.example.yaml'].includes(f));
+  assert.deepEqual(outside, [], 'files outside dist/ and the allowed list');
+  const forbidden = app.files.filter((f) => /\.test\.|\/fixtures\/|\/testing\/|\/testing\.|\/test-[^/]*$|\/testdata\/|(?<!\.d)\.ts$/.test(f));
+  assert.deepEqual(forbidden, [], 'tests, test support or TypeScript sources in the tarball');
+  for (const subpath of subpaths()) {
+    const base = `dist/${subpath === '.' ? 'ops' : subpath.slice(2)}/index`;
+    for (const ext of ['.js', '.d.ts', '.js.map']) assert.ok(app.files.includes(base + ext), `${base}${ext} missing for ${specifier(subpath)}`);
+  }
+  assert.ok(app.files.includes('dist/ops/cli.js'));
+});
+
+test('runtime dependencies are exactly the packages the compiled code imports', () => {
+  const dist = join(app.dir, 'node_modules', 'tiered', 'dist');
+  const imported = new Set<string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.js')) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)['"]([^'".][^'"]*)['"]/gm)) {
+          if (m[1].startsWith('node:')) continue;
+          imported.add(m[1].startsWith('@') ? m[1].split('/').slice(0, 2).join('/') : m[1].split('/')[0]);
+        }
+      }
+    }
+  };
+  walk(dist);
+  const declared = Object.keys(app.manifest.dependencies);
+  assert.deepEqual([...imported].filter((p) => !declared.includes(p)).sort(), [], 'imported by dist/ but not in dependencies');
+  // @types/pg: the shipped .d.ts files name pg's types (createDbClient, the outbox relay).
+  assert.deepEqual(declared.filter((p) => !imported.has(p) && p !== '@types/pg').sort(), [], 'in dependencies but never imported by dist/');
+});
+
+test('every subpath export imports from an ES module', async () => {
+  const lines = subpaths().map((s, i) => `import * as m${i} from '${specifier(s)}';`);
+  lines.push(`console.log(JSON.stringify({ ${subpaths().map((s, i) => `'${specifier(s)}': Object.keys(m${i}).length`).join(', ')} }));`);
+  writeFileSync(join(app.dir, 'imports.mjs'), `${lines.join('\n')}\n`);
+  const { stdout } = await app.run(process.execPath, ['imports.mjs']);
+  const counts = JSON.parse(stdout) as Record<string, number>;
+  assert.deepEqual(Object.keys(counts).sort(), subpaths().map(specifier).sort());
+  for (const [name, count] of Object.entries(counts)) assert.ok(count > 0, `${name} exports nothing`);
+});
+
+test('TypeScript checks every export against the shipped types (tsc --noEmit, skipLibCheck off)', async () => {
+  const lines = subpaths().map((s, i) => `import * as m${i} from '${specifier(s)}';`);
+  lines.push(`export const all = [${subpaths().map((_, i) => `m${i}`).join(', ')}];`);
+  writeFileSync(join(app.dir, 'imports-all.ts'), `${lines.join('\n')}\n`);
+  await app.run(process.execPath, [join('node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { timeoutMs: 120_000 });
+});
+
+test('one real call per export: smart client, memory cache, job definition, in-process gateway, config', async () => {
+  const { stdout } = await app.run(process.execPath, ['use.ts'], { timeoutMs: 60_000 });
+  const results = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  assert.deepEqual(results, {
+    config: 6390,
+    schema: 'function',
+    sdk: ['a /hello', 'b /hello'],
+    cache: [1, 2],
+    queue: 'pkg.email',
+    gateway: [200, 'a /through'],
+    platform: true,
+  });
+});
+
+test('npx tiered --version and npx tiered config check run the compiled CLI', async () => {
+  const version = await app.run('npx', ['--no-install', 'tiered', '--version']);
+  assert.equal(version.stdout.trim(), app.manifest.version);
+  writeFileSync(join(app.dir, 'tiered.yaml'), 'stack:\n  redis:\n    port: ${REDIS_PORT:-6390}\ngateway:\n  frontends:\n    - { name: web, listen: "127.0.0.1:8080", mode: http, backend: app }\n  backends:\n    - name: app\n      servers: [{ name: s1, address: "127.0.0.1:3001" }]\n');
+  const check = await app.run('npx', ['--no-install', 'tiered', 'config', 'check', '-c', 'tiered.yaml']);
+  assert.match(check.stdout, /port: 6390/);
+  writeFileSync(join(app.dir, 'bad.yaml'), 'stack:\n  redis: { port: "x" }\n');
+  const bad = await app.run('npx', ['--no-install', 'tiered', 'config', 'check', '-c', 'bad.yaml'], { expect: 2 });
+  assert.match(bad.stderr, /stack\.redis\.port/);
+  // The harness is not shipped: a clear line, not a stack trace.
+  const bench = await app.run('npx', ['--no-install', 'tiered', 'bench', '--list'], { expect: 2 });
+  assert.match(bench.stderr, /clone of the Tiered repository/);
+  // No TypeScript toolchain came with the package.
+  assert.equal(existsSync(join(app.dir, 'node_modules', 'tsx')), false, 'tsx installed with the package');
+});
+
+function backend(): Promise<Server> {
+  const server = createServer((req, res) => res.end(`backend ${req.url}`));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+test('tiered gateway --workers 2 from the package: the cluster workers start from the installed bin and serve', async () => {
+  const server = await backend();
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(join(app.dir, 'node_modules', '.bin', 'tiered'), [
+    'gateway', '--listen', `127.0.0.1:${port}`, '--backend', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--workers', '2',
+  ], { cwd: app.dir, env: { ...app.env, TIERED_LOG_LEVEL: 'info', TIERED_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 30_000;
+    const workers = () => new Set([...output.matchAll(/"pid":(\d+)[^\n]*frontend http listening/g)].map((m) => m[1]));
+    while (workers().size < 2) {
+      assert.ok(Date.now() < deadline && child.exitCode === null, `two workers did not start:\n${output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/hi`);
+    assert.equal(await res.text(), 'backend /hi');
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    server.close();
+  }
+});
