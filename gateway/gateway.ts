@@ -47,7 +47,8 @@ export interface Gateway {
   /** Bound port per frontend name (HTTP and TCP), and `admin`. */
   ports(): Record<string, number>;
   backends(): ReadonlyMap<string, BackendRuntime>;
-  stats(): GatewayStats;
+  /** `histograms`: every snapshot carries its HDR histogram (for a supervising primary's exact merge). */
+  stats(options?: { histograms?: boolean }): GatewayStats;
   setServer(backend: string, server: string, change: { state?: AdminState; weight?: number }): void;
   /** Applies a changed config: new requests use it; in-flight ones finish on the old one. */
   reload(next: GatewayConfig | unknown): Promise<void>;
@@ -169,7 +170,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       return out;
     },
     backends: () => side.backends,
-    stats: () => gatewayStats([...listeners.values()].map((l) => l.runtime), side.backends, tcp),
+    stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), side.backends, tcp, o?.histograms === true),
     setServer(backendName, serverName, change) {
       const backend = side.backends.get(backendName);
       if (backend) {

@@ -234,7 +234,7 @@ async function runWorker(): Promise<Gateway | undefined> {
       try {
         gateway.setServer(message.backend, message.server, message.change);
       } catch {}
-    } else if (message.t === 'stats') process.send!({ t: 'stats', id: message.id, stats: gateway.stats() } satisfies ToPrimary);
+    } else if (message.t === 'stats') process.send!({ t: 'stats', id: message.id, stats: gateway.stats({ histograms: true }) } satisfies ToPrimary);
     else if (message.t === 'stop') {
       await gateway.stop(message.grace);
       process.exit(0);

@@ -1,17 +1,24 @@
-// Stats of a cluster: the primary's view (health, checks, admin state, TCP) with the counters of
-// every worker added up. Percentiles cannot be added: the worst worker's p50/p99 is shown.
-import { addCounters, type StatsSnapshot } from '../backend/stats.js';
+// Stats of a supervised gateway: the primary's view (health, checks, admin state) with the
+// counters of every worker added up, and exact percentiles: each worker sends its HDR
+// histograms (compressed), which are added here. TCP figures are added up (their percentiles:
+// the worst worker's, until TCP shares this stats model).
+import { addCounters, mergePercentiles, type StatsSnapshot } from '../backend/stats.js';
 import type { GatewayStats, WorkerStats } from './stats-model.js';
 import type { TcpGatewayStats } from '../tcp/index.js';
 
-function add(into: StatsSnapshot & { inFlight?: number; connections?: number; queued?: number }, from: StatsSnapshot & { inFlight?: number; connections?: number; queued?: number }): void {
+type Entry = StatsSnapshot & { inFlight?: number; connections?: number; queued?: number };
+
+function add(into: Entry, from: Entry): void {
   addCounters(into, from);
-  into.p50 = Math.max(into.p50, from.p50);
-  into.p99 = Math.max(into.p99, from.p99);
-  into.max = Math.max(into.max, from.max);
   if (from.inFlight !== undefined) into.inFlight = (into.inFlight ?? 0) + from.inFlight;
   if (from.connections !== undefined) into.connections = (into.connections ?? 0) + from.connections;
   if (from.queued !== undefined) into.queued = (into.queued ?? 0) + from.queued;
+}
+
+/** Adds the workers' entries into `into` (the primary's own, or the first worker's), percentiles exactly. */
+function addAll(into: Entry, parts: Entry[], ownHasTraffic: boolean): void {
+  for (const part of parts) add(into, part);
+  mergePercentiles(into, ownHasTraffic ? [{ ...into }, ...parts] : parts);
 }
 
 /** Per-worker TCP figures that add up; percentiles take the worst worker; the rest (state) the first's. */
@@ -52,19 +59,24 @@ export function mergeStats(own: GatewayStats, workers: GatewayStats[], processes
       if (!merged.tcp) merged.tcp = structuredClone(w.tcp);
       else mergeTcp(merged.tcp, w.tcp);
     }
-    for (const f of w.frontends) {
-      const into = merged.frontends.find((x) => x.name === f.name);
-      if (into) add(into, f);
-      else merged.frontends.push(structuredClone(f));
-    }
-    for (const b of w.backends) {
-      const into = merged.backends.find((x) => x.name === b.name);
-      if (!into) continue;
-      add(into, b);
-      for (const s of b.servers) {
-        const server = into.servers.find((x) => x.name === s.name);
-        if (server) add(server, s);
-      }
+  }
+  const frontendNames = new Set([...merged.frontends.map((f) => f.name), ...workers.flatMap((w) => w.frontends.map((f) => f.name))]);
+  for (const name of frontendNames) {
+    const parts = workers.flatMap((w) => w.frontends.filter((f) => f.name === name));
+    let into = merged.frontends.find((f) => f.name === name);
+    if (!into) {
+      const [first, ...rest] = parts;
+      into = structuredClone(first);
+      merged.frontends.push(into);
+      addAll(into, rest, true);
+    } else addAll(into, parts, into.requests > 0);
+  }
+  for (const into of merged.backends) {
+    const parts = workers.flatMap((w) => w.backends.filter((b) => b.name === into.name));
+    addAll(into, parts, into.requests > 0);
+    for (const server of into.servers) {
+      const serverParts = parts.flatMap((b) => b.servers.filter((s) => s.name === server.name));
+      addAll(server, serverParts, server.requests > 0);
     }
   }
   return { ...merged, workers: processes };

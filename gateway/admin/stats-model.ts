@@ -71,7 +71,7 @@ export interface GatewayStats {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function backendStats(b: BackendRuntime): BackendStats {
+export function backendStats(b: BackendRuntime, withHistograms = false): BackendStats {
   const servers: ServerStats[] = [...b.servers.values()].map((s) => ({
     name: s.name,
     address: s.config.address,
@@ -86,7 +86,7 @@ export function backendStats(b: BackendRuntime): BackendStats {
     maxconn: s.pool.maxconn,
     ewma: s.pool.latency === undefined ? null : Math.round(s.pool.latency * 1000) / 1000,
     openSockets: s.openSockets(),
-    ...s.stats.snapshot(),
+    ...s.stats.snapshot(undefined, withHistograms),
   }));
   const { up, total } = b.upCount();
   return {
@@ -98,20 +98,21 @@ export function backendStats(b: BackendRuntime): BackendStats {
     total,
     queued: b.queued,
     inFlight: servers.reduce((n, s) => n + s.inFlight, 0),
-    ...b.stats.snapshot(),
+    ...b.stats.snapshot(undefined, withHistograms),
     servers,
   };
 }
 
-export function gatewayStats(frontends: HttpFrontendRuntime[], backends: ReadonlyMap<string, BackendRuntime>, tcp: TcpGateway | undefined): GatewayStats {
+/** `withHistograms`: each snapshot carries its HDR histogram (a worker's answer to its primary). */
+export function gatewayStats(frontends: HttpFrontendRuntime[], backends: ReadonlyMap<string, BackendRuntime>, tcp: TcpGateway | undefined, withHistograms = false): GatewayStats {
   return {
     time: new Date().toISOString(),
     pid: process.pid,
     uptime: Math.round(process.uptime()),
     frontends: frontends.map((f) => ({
-      name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(),
+      name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
     })),
-    backends: [...backends.values()].map(backendStats),
+    backends: [...backends.values()].map((b) => backendStats(b, withHistograms)),
     tcp: tcp?.stats(),
   };
 }

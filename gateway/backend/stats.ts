@@ -1,6 +1,6 @@
 // Counters and a response-time histogram for one server, backend or frontend: what /stats,
 // /stats.json and /metrics show. Mode-independent (TCP sessions count as requests).
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 export interface StatsSnapshot {
   requests: number;
@@ -15,6 +15,11 @@ export interface StatsSnapshot {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * The window's response-time histogram (µs), HDR compressed base64: present in a worker's
+   * snapshot for its primary, which adds the workers' histograms for exact cluster percentiles.
+   */
+  hdr?: string;
 }
 
 type Counters = Pick<StatsSnapshot, 'requests' | 'responses' | 'errors' | 'retries' | 'redispatches' | 'queueTimeouts' | 'bytesIn' | 'bytesOut'>;
@@ -82,13 +87,12 @@ export class Stats {
     this.previous.add(other.previous);
   }
 
-  snapshot(now = Date.now()): StatsSnapshot {
+  snapshot(now = Date.now(), withHistogram = false): StatsSnapshot {
     if (now - this.windowStart >= WINDOW_MS) this.rotate(now);
     const h = newHistogram();
     h.add(this.previous);
     h.add(this.histogram);
-    const ms = (us: number) => Math.round(us) / 1000;
-    return {
+    const snapshot: StatsSnapshot = {
       requests: this.requests,
       responses: { ...this.responses },
       errors: { ...this.errors },
@@ -97,11 +101,47 @@ export class Stats {
       queueTimeouts: this.queueTimeouts,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
-      p50: h.totalCount ? ms(h.getValueAtPercentile(50)) : 0,
-      p99: h.totalCount ? ms(h.getValueAtPercentile(99)) : 0,
-      max: h.totalCount ? ms(h.maxValue) : 0,
+      ...percentiles(h),
     };
+    if (withHistogram) snapshot.hdr = encodeIntoCompressedBase64(h);
+    return snapshot;
   }
+}
+
+function percentiles(h: Histogram): Pick<StatsSnapshot, 'p50' | 'p99' | 'max'> {
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    p50: h.totalCount ? ms(h.getValueAtPercentile(50)) : 0,
+    p99: h.totalCount ? ms(h.getValueAtPercentile(99)) : 0,
+    max: h.totalCount ? ms(h.maxValue) : 0,
+  };
+}
+
+/**
+ * Adds the histograms of several snapshots (workers of one gateway) and sets `into`'s
+ * percentiles from the sum: exact cluster percentiles, not the worst worker's. Snapshots without
+ * a histogram fall back to the worst value. `hdr` is removed from `into`.
+ */
+export function mergePercentiles(into: StatsSnapshot, parts: StatsSnapshot[]): void {
+  const withHistogram = parts.filter((p) => p.hdr !== undefined);
+  if (withHistogram.length === parts.length && parts.length > 0) {
+    const sum = newHistogram();
+    for (const part of withHistogram) {
+      try {
+        sum.add(decodeFromCompressedBase64(part.hdr!));
+      } catch {
+        // a histogram that does not decode counts as absent (its worker's counters still add up)
+      }
+    }
+    Object.assign(into, percentiles(sum));
+  } else {
+    for (const p of parts) {
+      into.p50 = Math.max(into.p50, p.p50);
+      into.p99 = Math.max(into.p99, p.p99);
+      into.max = Math.max(into.max, p.max);
+    }
+  }
+  delete into.hdr;
 }
 
 const WINDOW_MS = 60_000;
