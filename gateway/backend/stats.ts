@@ -6,8 +6,8 @@ export interface StatsSnapshot {
   requests: number;
   responses: { '1xx': number; '2xx': number; '3xx': number; '4xx': number; '5xx': number; other: number };
   errors: { connect: number; response: number; timeout: number; aborted: number };
+  /** Requests sent again after a failed attempt; a retry always goes to another server (HAProxy's redispatch), so there is no separate redispatch count. */
   retries: number;
-  redispatches: number;
   queueTimeouts: number;
   bytesIn: number;
   bytesOut: number;
@@ -22,7 +22,7 @@ export interface StatsSnapshot {
   hdr?: string;
 }
 
-type Counters = Pick<StatsSnapshot, 'requests' | 'responses' | 'errors' | 'retries' | 'redispatches' | 'queueTimeouts' | 'bytesIn' | 'bytesOut'>;
+type Counters = Pick<StatsSnapshot, 'requests' | 'responses' | 'errors' | 'retries' | 'queueTimeouts' | 'bytesIn' | 'bytesOut'>;
 
 /** Adds every counter of `from` into `into` (reload carry-over, cluster totals). */
 export function addCounters(into: Counters, from: Counters): void {
@@ -30,7 +30,6 @@ export function addCounters(into: Counters, from: Counters): void {
   for (const k of Object.keys(into.responses) as (keyof Counters['responses'])[]) into.responses[k] += from.responses[k];
   for (const k of Object.keys(into.errors) as (keyof Counters['errors'])[]) into.errors[k] += from.errors[k];
   into.retries += from.retries;
-  into.redispatches += from.redispatches;
   into.queueTimeouts += from.queueTimeouts;
   into.bytesIn += from.bytesIn;
   into.bytesOut += from.bytesOut;
@@ -41,7 +40,6 @@ export class Stats {
   readonly responses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 };
   readonly errors = { connect: 0, response: 0, timeout: 0, aborted: 0 };
   retries = 0;
-  redispatches = 0;
   queueTimeouts = 0;
   bytesIn = 0;
   bytesOut = 0;
@@ -97,7 +95,6 @@ export class Stats {
       responses: { ...this.responses },
       errors: { ...this.errors },
       retries: this.retries,
-      redispatches: this.redispatches,
       queueTimeouts: this.queueTimeouts,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
