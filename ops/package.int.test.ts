@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { startTestStack, type TestStack } from './stack/testing.js';
 import { packAndInstall, type PackedApp } from './testing/packed-app.js';
 
 let app: PackedApp;
@@ -132,4 +133,113 @@ test('tiered gateway --workers 2 from the package: the cluster workers start fro
     await exited;
     server.close();
   }
+});
+
+// examples/: each one run as its README says, in the app that installed the package.
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('examples', () => {
+  let redis: TestStack;
+  before(async () => {
+    redis = await startTestStack({ redis: true });
+  });
+  after(() => redis?.stop());
+
+  test('gateway-quick: two copies of the app behind tiered gateway; one stopped, requests still answered', async () => {
+    const [p1, p2, listen, admin] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const apps = [app.start('examples/gateway-quick', process.execPath, ['app.ts', String(p1)]), app.start('examples/gateway-quick', process.execPath, ['app.ts', String(p2)])];
+    const gateway = app.start('examples/gateway-quick', join(app.dir, 'node_modules', '.bin', 'tiered'), [
+      'gateway', '--listen', `127.0.0.1:${listen}`, '--backend', `http://127.0.0.1:${p1}`, '--backend', `http://127.0.0.1:${p2}`,
+      '--health', '/healthz', '--admin', `127.0.0.1:${admin}`,
+    ], { TIERED_LOG_LEVEL: 'info', TIERED_LOG_FORMAT: 'json' });
+    try {
+      for (const a of apps) await a.waitFor(/listening on/);
+      await gateway.waitFor(/frontend http listening/);
+      const servedBy = new Set<string>();
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`http://127.0.0.1:${listen}/users/7`);
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { id: string; servedBy: string };
+        assert.equal(body.id, '7');
+        servedBy.add(body.servedBy);
+      }
+      assert.deepEqual([...servedBy].sort(), [`app:${p1}`, `app:${p2}`].sort());
+      await apps[0].stop();
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`http://127.0.0.1:${listen}/users/8`);
+        assert.equal(res.status, 200, `request ${i} after one app stopped`);
+        assert.equal(((await res.json()) as { servedBy: string }).servedBy, `app:${p2}`);
+      }
+    } finally {
+      await gateway.stop();
+      await Promise.all(apps.map((a) => a.stop()));
+    }
+  });
+
+  test('smart-client: the service balances over two prices hosts and keeps answering when one is down', async () => {
+    const [p1, p2, port] = [await freePort(), await freePort(), await freePort()];
+    const hosts = [app.start('examples/smart-client', process.execPath, ['prices.ts', String(p1)]), app.start('examples/smart-client', process.execPath, ['prices.ts', String(p2)])];
+    for (const h of hosts) await h.waitFor(/prices on/);
+    const service = app.start('examples/smart-client', process.execPath, ['service.ts'], { PORT: String(port), PRICES: `http://127.0.0.1:${p1},http://127.0.0.1:${p2}` });
+    try {
+      await service.waitFor(/quote service on/);
+      const from = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/quote`);
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { price: { amount: number }; from: string };
+        assert.equal(body.price.amount, 42);
+        from.add(body.from);
+      }
+      assert.equal(from.size, 2, `answers came from ${[...from].join(', ')}`);
+      await hosts[0].stop();
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/quote`);
+        assert.equal(res.status, 200, `quote ${i} after one host stopped`);
+        assert.equal(((await res.json()) as { from: string }).from, `http://127.0.0.1:${p2}`);
+      }
+    } finally {
+      await service.stop();
+      await Promise.all(hosts.map((h) => h.stop()));
+    }
+  });
+
+  test('cache-read-through: a hit does not read the database; a write invalidates (Redis store)', async () => {
+    const port = await freePort();
+    const server = app.start('examples/cache-read-through', process.execPath, ['app.ts'], { PORT: String(port), REDIS_URL: redis.redis.url });
+    try {
+      await server.waitFor(/users app on .*\(redis cache\)/);
+      const get = async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/users/1`);
+        assert.equal(res.status, 200);
+        return { user: (await res.json()) as { name: string }, reads: Number(res.headers.get('x-db-reads')) };
+      };
+      assert.deepEqual(await get(), { user: { id: '1', name: 'Ada' }, reads: 1 });
+      assert.deepEqual(await get(), { user: { id: '1', name: 'Ada' }, reads: 1 });
+      const put = await fetch(`http://127.0.0.1:${port}/users/1`, { method: 'PUT', body: JSON.stringify({ name: 'Ada L.' }) });
+      assert.equal(put.status, 200);
+      assert.deepEqual(await get(), { user: { id: '1', name: 'Ada L.' }, reads: 2 });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('jobs-worker: tiered worker runs an enqueued job and the cron schedule\'s ticks', async () => {
+    const worker = app.start('examples/jobs-worker', join(app.dir, 'node_modules', '.bin', 'tiered'), ['worker', '--module', 'jobs.ts', '--cron', '--redis', redis.redis.url]);
+    try {
+      const enqueued = await app.run(process.execPath, [join('examples', 'jobs-worker', 'enqueue.ts'), '7'], { timeoutMs: 30_000, env: { REDIS_URL: redis.redis.url } });
+      assert.match(enqueued.stdout, /enqueued welcome\.send:/);
+      await worker.waitFor(/welcome mail to user7@example\.com \(user 7\)/, 30_000);
+      await worker.waitFor(/heartbeat tick \d{4}-\d\d-\d\dT/, 30_000);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

@@ -3,7 +3,7 @@
 // into a fresh app in a temporary folder with no node_modules above it: its dependencies come
 // from the registry (npm's cache first). Every command failure names the command, its folder and
 // the end of its output.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
@@ -19,7 +19,7 @@ export interface RunResult {
 }
 
 export interface PackedApp {
-  /** The app folder: package.json, node_modules/tiered, typescript, @types/node, zod. */
+  /** The app folder: package.json, node_modules/tiered, typescript, @types/node, zod; use.ts and examples/ from this checkout. */
   dir: string;
   tarball: string;
   /** Paths inside the tarball (npm pack --json). */
@@ -29,7 +29,9 @@ export interface PackedApp {
   /** Environment for commands in the app: this Node first on PATH, no npm_* variables of the outer run. */
   env: NodeJS.ProcessEnv;
   /** Runs a command in the app folder; rejects with its output unless it exits with `expect` (0). */
-  run(command: string, args: string[], options?: { expect?: number | null; timeoutMs?: number; input?: string }): Promise<RunResult>;
+  run(command: string, args: string[], options?: { expect?: number | null; timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  /** Starts a long-running command in `cwd` (relative to the app folder) with the app's environment and `env` on top. */
+  start(cwd: string, command: string, args: string[], env?: NodeJS.ProcessEnv): Started;
   remove(): void;
 }
 
@@ -43,6 +45,56 @@ function cleanEnv(): NodeJS.ProcessEnv {
   env.PATH = [dirname(process.execPath), ...path].join(delimiter);
   env.TIERED_LOG_LEVEL = 'warn';
   return env;
+}
+
+export interface Started {
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the match once the output matches; rejects with the output if it exits or times out first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after a grace; resolves once it exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts a long-running command (an example app, `tiered gateway`, a worker). */
+export function startIn(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv): Started {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let text = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (text += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => {
+    running.delete(child);
+    resolve();
+  }));
+  const name = `${command.split(/[\\/]/).pop()} ${args.join(' ')}`;
+  return {
+    output: () => text,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = text.match(pattern);
+        if (match) return match;
+        if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+          const why = child.exitCode !== null || child.signalCode !== null ? `exited ${child.exitCode ?? child.signalCode}` : `no match after ${timeoutMs} ms`;
+          throw new Error(`\`${name}\` in ${cwd}: ${why} waiting for ${pattern}; its output:\n${text.split('\n').slice(-40).join('\n')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 export function runIn(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv, options: { expect?: number | null; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
@@ -84,6 +136,7 @@ export async function packAndInstall(): Promise<PackedApp> {
     // The app: what a user has, Tiered plus their own TypeScript, Node types and zod.
     const dir = join(work, 'app');
     cpSync(join(root, 'ops', 'testdata', 'package-app'), dir, { recursive: true });
+    cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true, filter: (from) => !from.endsWith('.md') });
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'tiered-package-check', private: true, type: 'module' }, null, 2)}\n`);
     const dev = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
     await runIn(dir, 'npm', [
@@ -94,7 +147,8 @@ export async function packAndInstall(): Promise<PackedApp> {
     return {
       dir, tarball, env, manifest,
       files: info.files.map((f) => f.path),
-      run: (command, args, options) => runIn(dir, command, args, env, options),
+      run: (command, args, options) => runIn(dir, command, args, { ...env, ...options?.env }, options),
+      start: (cwd, command, args, extra = {}) => startIn(join(dir, cwd), command, args, { ...env, ...extra }),
       remove: () => rmSync(work, { recursive: true, force: true }),
     };
   } catch (error) {
