@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestStack, type TestStack } from './stack/testing.js';
+import { freePorts } from './stack/net.js';
 import { packAndInstall, type PackedApp } from './testing/packed-app.js';
 
 let app: PackedApp;
@@ -131,6 +132,36 @@ test('tiered gateway --workers 2 from the package: the cluster workers start fro
   } finally {
     child.kill('SIGTERM');
     await exited;
+    server.close();
+  }
+});
+
+test('tiered up from the package: its children (the gateway) start from the installed bin; SIGINT stops everything', async () => {
+  const server = await backend();
+  const [redisPort, memcachedPort, webPort, adminPort] = await freePorts(4);
+  writeFileSync(join(app.dir, 'up.yaml'), [
+    'stack:',
+    `  dir: ${join(app.dir, '.tiered-stack')}`,
+    `  redis: { port: ${redisPort} }`,
+    `  memcached: { count: 1, port: ${memcachedPort} }`,
+    '  postgres: { enabled: false }',
+    'gateway:',
+    '  accessLog: false',
+    `  admin: { listen: "127.0.0.1:${adminPort}" }`,
+    `  frontends: [{ name: web, listen: "127.0.0.1:${webPort}", backend: app }]`,
+    `  backends: [{ name: app, servers: [{ name: app1, address: "127.0.0.1:${(server.address() as AddressInfo).port}" }] }]`,
+    '',
+  ].join('\n'));
+  const up = app.start('.', join(app.dir, 'node_modules', '.bin', 'tiered'), ['up', '-c', 'up.yaml'], { TIERED_LOG_LEVEL: 'info' });
+  try {
+    await up.waitFor(/Tiered is up/, 120_000);
+    assert.match(up.output(), /^gateway {6}\| .*listening/m, 'the gateway runs as a named child');
+    const res = await fetch(`http://127.0.0.1:${webPort}/via-up`);
+    assert.equal(await res.text(), 'backend /via-up');
+    await up.stop(20_000, 'SIGINT');
+    assert.equal(up.exitCode(), 0, `tiered up did not stop cleanly on SIGINT:\n${up.output().slice(-3000)}`);
+  } finally {
+    await up.stop(1000, 'SIGKILL');
     server.close();
   }
 });

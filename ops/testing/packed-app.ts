@@ -50,10 +50,12 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export interface Started {
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** Its exit code once it exited (null before, or when a signal ended it). */
+  exitCode(): number | null;
   /** Resolves with the match once the output matches; rejects with the output if it exits or times out first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** SIGTERM, then SIGKILL after a grace; resolves once it exited. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM (or `signal`), then SIGKILL after a grace; resolves once it exited. */
+  stop(graceMs?: number, signal?: NodeJS.Signals): Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -75,6 +77,7 @@ export function startIn(cwd: string, command: string, args: string[], env: NodeJ
   const name = `${command.split(/[\\/]/).pop()} ${args.join(' ')}`;
   return {
     output: () => text,
+    exitCode: () => child.exitCode,
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -87,9 +90,9 @@ export function startIn(cwd: string, command: string, args: string[], env: NodeJ
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     },
-    async stop(graceMs = 5000) {
+    async stop(graceMs = 5000, signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(signal);
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
