@@ -10,10 +10,10 @@ import { stringify } from 'yaml';
 import { defaultDbPorts } from '../gateway/tcp/defaults.js';
 import type { TieredConfig } from './config/schema.js';
 import type { StackSummary } from './stack/stack.js';
-import { superviseChild, type SupervisedChild } from './children.js';
+import { superviseChild } from './children.js';
 import { packageRoot } from './package-root.js';
 import { upConfigSchema, type UpConfig } from './up-config.js';
-import type { RunningService, ServiceStarter } from './up.js';
+import type { ServiceStarter } from './up.js';
 
 export const NAME_WIDTH = 12;
 
@@ -105,10 +105,6 @@ function demoEnv(stack: StackSummary, layout: DemoLayout): Record<string, string
   };
 }
 
-function childService(name: string, children: SupervisedChild[], lines: () => string[], graceMs?: number): RunningService {
-  return { name, describe: lines, stop: async () => { await Promise.all(children.map((c) => c.stop(graceMs))); } };
-}
-
 /** Migrations and, into an empty database, a small seed: through the gateway's write port. */
 export function demoDataStarter(out: (line: string) => void, layoutOf: () => DemoLayout | undefined): ServiceStarter {
   return async () => {
@@ -129,7 +125,7 @@ export function demoDataStarter(out: (line: string) => void, layoutOf: () => Dem
           await pool.query('SELECT 1');
           break;
         } catch (error) {
-          if (i > 120) throw new Error(`the DB write port ${layout.up.listen.dbWrite} did not answer: ${(error as Error).message}`);
+          if (i > 60) throw new Error(`the DB write port ${layout.up.listen.dbWrite} did not answer: ${(error as Error).message}`);
           await sleep(250);
         }
       }
@@ -151,43 +147,49 @@ export function demoDataStarter(out: (line: string) => void, layoutOf: () => Dem
   };
 }
 
-export function demoProcessStarters(out: (line: string) => void, layoutOf: () => DemoLayout | undefined): ServiceStarter[] {
+/**
+ * The demo's processes, all started at once (each is a Node process loading TypeScript: started
+ * one after the other they took most of the start-up time): the outbox relay, the platform
+ * instances, the worker, the cron scheduler and the web instances. Stopped in reverse order:
+ * web, cron and worker, platform, relay.
+ */
+export function demoProcessesStarter(out: (line: string) => void, layoutOf: () => DemoLayout | undefined): ServiceStarter {
   const start = (spec: Parameters<typeof superviseChild>[0]) => superviseChild(spec, out, NAME_WIDTH);
-  const relay: ServiceStarter = async (_config, stack) => {
-    const layout = layoutOf();
-    if (!layout) return undefined;
-    const file = writeChildConfig(stack, layout);
-    const child = start({ name: 'cache relay', args: ['cache', 'relay', '-c', file], ready: (line) => line.includes('outbox relay running') });
-    await child.started;
-    return childService('cache relay', [child], () => ['cache relay        outbox → memcached deletes, tag bumps, L1 bus']);
-  };
-  const platform: ServiceStarter = async (_config, stack) => {
-    const layout = layoutOf();
-    if (!layout) return undefined;
-    const file = writeChildConfig(stack, layout);
-    const children = layout.platformPorts.map((port, i) => start({ name: `platform ${i + 1}`, args: ['platform', '-c', file, '--port', String(port)], ready: (line) => line.includes('platform listening') }));
-    await Promise.all(children.map((c) => c.started));
-    return childService('platform', children, () => layout.platformPorts.map((port, i) => `platform ${i + 1}         http://127.0.0.1:${port}`));
-  };
-  const workers: ServiceStarter = async (_config, stack) => {
+  return async (_config, stack) => {
     const layout = layoutOf();
     if (!layout) return undefined;
     const file = writeChildConfig(stack, layout);
     const env = demoEnv(stack, layout);
-    const worker = start({ name: 'worker', args: ['worker', '-c', file, '--jobs', 'timeline.fanout,trending.map,trending.reduce'], env, ready: (line) => line.includes(' ready: ') });
-    const cron = start({ name: 'cron', args: ['worker', '-c', file, '--jobs', 'trending.start', '--cron'], env, ready: (line) => line.includes(' ready: ') });
-    await Promise.all([worker.started, cron.started]);
-    return childService('worker', [worker, cron], () => ['worker             timeline.fanout, trending.map, trending.reduce', 'cron               trending hashtags every minute (map-reduce)']);
-  };
-  const web: ServiceStarter = async () => {
-    const layout = layoutOf();
-    if (!layout || layout.apps.length) return undefined;
     const platformUrl = `http://${loopback(layout.up.listen.platform)}:${portOf(layout.up.listen.platform)}`;
-    const children = layout.webPorts.map((port, i) => start({ name: `web ${i + 1}`, args: ['demo', 'web', '--port', String(port), '--platform', platformUrl], ready: (line) => line.includes('web listening') }));
-    await Promise.all(children.map((c) => c.started));
-    return childService('web', children, () => layout.webPorts.map((port, i) => `web ${i + 1}              http://127.0.0.1:${port}`));
+    const relay = [start({ name: 'cache relay', args: ['cache', 'relay', '-c', file], ready: (line) => line.includes('outbox relay running') })];
+    const platforms = layout.platformPorts.map((port, i) => start({ name: `platform ${i + 1}`, args: ['platform', '-c', file, '--port', String(port)], ready: (line) => line.includes('platform listening') }));
+    const workers = [
+      start({ name: 'worker', args: ['worker', '-c', file, '--jobs', 'timeline.fanout,trending.map,trending.reduce'], env, ready: (line) => line.includes(' ready: ') }),
+      start({ name: 'cron', args: ['worker', '-c', file, '--jobs', 'trending.start', '--cron'], env, ready: (line) => line.includes(' ready: ') }),
+    ];
+    const webs = layout.apps.length ? [] : layout.webPorts.map((port, i) => start({ name: `web ${i + 1}`, args: ['demo', 'web', '--port', String(port), '--platform', platformUrl], ready: (line) => line.includes('web listening') }));
+    const groups = [relay, platforms, workers, webs];
+    const stop = async () => {
+      for (const group of [...groups].reverse()) await Promise.all(group.map((c) => c.stop()));
+    };
+    try {
+      await Promise.all(groups.flat().map((c) => c.started));
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return {
+      name: 'demo',
+      describe: () => [
+        'cache relay        outbox → memcached deletes, tag bumps, L1 bus',
+        ...layout.platformPorts.map((port, i) => `platform ${i + 1}         http://127.0.0.1:${port}`),
+        'worker             timeline.fanout, trending.map, trending.reduce',
+        'cron               trending hashtags every minute (map-reduce)',
+        ...(layout.apps.length ? [] : layout.webPorts.map((port, i) => `web ${i + 1}              http://127.0.0.1:${port}`)),
+      ],
+      stop,
+    };
   };
-  return [relay, platform, workers, web];
 }
 
 /** The banner's URL lines for the demo layout. */

@@ -16,7 +16,7 @@ import type { TieredConfig } from './config/schema.js';
 import type { StackSummary } from './stack/stack.js';
 import { superviseChild } from './children.js';
 import type { RunningService, ServiceStarter } from './up.js';
-import { demoBanner, demoDataStarter, demoGatewayConfig, demoLayout, demoProcessStarters, type DemoLayout } from './demo-services.js';
+import { demoBanner, demoDataStarter, demoGatewayConfig, demoLayout, demoProcessesStarter, type DemoLayout } from './demo-services.js';
 
 /** The gateway config `tiered up` uses when tiered.yaml has no `gateway:` section. */
 export function defaultGatewayConfig(stack: StackSummary): unknown {
@@ -101,5 +101,5 @@ export function upServices(out: (line: string) => void, configFile: string, opti
     return undefined;
   };
   const banner: ServiceStarter = async () => (layout ? { name: 'banner', describe: () => ['', ...demoBanner(layout!)], stop: async () => {} } : undefined);
-  return [decide, gatewayServiceStarter(out, layoutOf), demoDataStarter(out, layoutOf), cacheRelayServiceStarter(out, configFile), ...demoProcessStarters(out, layoutOf), banner];
+  return [decide, gatewayServiceStarter(out, layoutOf), demoDataStarter(out, layoutOf), cacheRelayServiceStarter(out, configFile), demoProcessesStarter(out, layoutOf), banner];
 }

@@ -152,6 +152,18 @@ test('tiered up: the whole demo architecture end to end; SIGINT leaves no proces
     assert.equal((await api('PUT', `/users/${alice}`, { name: 'Alice Renamed' })).status, 200);
     assert.equal((await api('GET', `/users/${alice}`)).json.name, 'Alice Renamed');
 
+    // The HTML UI: sign in with a form, post, see it on the home page (through :8080).
+    const signin = await fetch(`http://127.0.0.1:${web}/signin`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'handle=carol' });
+    assert.equal(signin.status, 303);
+    const cookie = signin.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const posted = await fetch(`http://127.0.0.1:${web}/post`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'body=%3Cb%3Ehi%3C%2Fb%3E+from+the+form' });
+    assert.equal(posted.status, 303);
+    const session = posted.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('ts='));
+    assert.ok(session, 'the session token comes back as a cookie');
+    const page = await (await fetch(`http://127.0.0.1:${web}/`, { headers: { cookie: `${cookie}; ${session}` } })).text();
+    assert.match(page, /&#60;b&#62;hi&#60;\/b&#62; from the form/, 'own post on the home page, escaped');
+    assert.match(page, /celebrity news/);
+
     // Bad input through the whole path: a 400 naming the field.
     const bad = await api('POST', `/users/${alice}/posts`, { body: '' });
     assert.equal(bad.status, 400);
@@ -176,13 +188,13 @@ test('tiered up: the whole demo architecture end to end; SIGINT leaves no proces
     assert.equal(failures, 0, `${failures} of ${requests} requests through :9000 failed`);
     await until('platform 1 started again', () => /platform 1 +\| exited \(SIGKILL\); starting again/.test(output), 20_000);
 
-    const lines = [...processesUnder(dir), ...processesUnder(`--platform http://127.0.0.1:${platform}`)];
+    const ours = () => [...processesUnder(dir), ...processesUnder(`--platform http://127.0.0.1:${platform}`), ...processesUnder(`redis-server 127.0.0.1:${redis}`), ...processesUnder(`memcached -l 127.0.0.1 -p ${memcached} `)];
+    const lines = ours();
     assert.ok(lines.length >= 10, `processes of this run: ${lines.length}`);
     up.kill('SIGINT');
     assert.equal(await exited, 0);
     await until('no process left', () => {
-      const left = [...processesUnder(dir), ...processesUnder(`--platform http://127.0.0.1:${platform}`)];
-      return left.length === 0 ? true : undefined;
+      return ours().length === 0 ? true : undefined;
     }, 30_000);
   } catch (error) {
     writeFileSync(join(tmpdir(), 'tiered-up-demo-output.txt'), output);
@@ -191,7 +203,7 @@ test('tiered up: the whole demo architecture end to end; SIGINT leaves no proces
   } finally {
     if (up.exitCode === null) up.kill('SIGKILL');
     await exited;
-    for (const line of [...processesUnder(dir)]) {
+    for (const line of [...processesUnder(dir), ...processesUnder(`redis-server 127.0.0.1:${redis}`), ...processesUnder(`memcached -l 127.0.0.1 -p ${memcached} `)]) {
       const pid = Number(line.split(' ')[0]);
       try { process.kill(pid, 'SIGKILL'); } catch {}
     }

@@ -11,6 +11,13 @@ import { stackStatus } from './stack/status.js';
 import { startTelemetry } from './telemetry.js';
 import { createLogger } from '../sdk/log/logger.js';
 
+/** up() was stopped by its signal before everything had started (all of it was stopped again). */
+export class StartAbortedError extends Error {
+  constructor() {
+    super('stopped while starting');
+  }
+}
+
 export interface RunningService {
   name: string;
   /** Lines for the summary printed once everything is up. */
@@ -25,6 +32,8 @@ export interface UpOptions {
   configFile?: string;
   services?: ServiceStarter[];
   out?: (line: string) => void;
+  /** Aborted (Ctrl-C while starting): the start stops after the current step, undoing what started. */
+  signal?: AbortSignal;
 }
 
 export async function up(options: UpOptions = {}): Promise<{ stop: () => Promise<void> }> {
@@ -54,12 +63,13 @@ export async function up(options: UpOptions = {}): Promise<{ stop: () => Promise
   const running: RunningService[] = [];
   try {
     for (const start of options.services ?? []) {
+      if (options.signal?.aborted) throw new StartAbortedError();
       const service = await start(config, stack);
       if (service) running.push(service);
     }
   } catch (error) {
     // A service that cannot start: stop what did, and the stack, so no process is left behind.
-    out(`a service failed to start: ${(error as Error).message}; stopping`);
+    out(error instanceof StartAbortedError ? 'stopping (signal while starting)' : `a service failed to start: ${(error as Error).message}; stopping`);
     for (const service of [...running].reverse()) await service.stop().catch(() => {});
     await telemetry.shutdown().catch(() => {});
     await stackDown(state.dir).catch(() => {});

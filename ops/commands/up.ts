@@ -1,6 +1,6 @@
 // `tiered up`: the stack of real servers plus every service, in the foreground.
 import type { Command } from 'commander';
-import { up } from '../up.js';
+import { StartAbortedError, up } from '../up.js';
 import { UsageError } from '../errors.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -26,11 +26,19 @@ export function registerUpCommand(program: Command): void {
         try { process.stdout.write(`${line}\n`); } catch {}
       };
       // A signal while starting stops as soon as the start is over.
-      let signalled = false;
-      const early = () => { signalled = true; };
+      const aborted = new AbortController();
+      const early = () => aborted.abort();
       for (const s of SIGNALS) process.on(s, early);
-      const running = await up({ configFile: opts.config, services: upServices(out, opts.config, { apps: opts.app }), out });
-      for (const s of SIGNALS) process.off(s, early);
+      let running: Awaited<ReturnType<typeof up>>;
+      try {
+        running = await up({ configFile: opts.config, services: upServices(out, opts.config, { apps: opts.app }), out, signal: aborted.signal });
+      } catch (error) {
+        if (error instanceof StartAbortedError) return;
+        throw error;
+      } finally {
+        for (const s of SIGNALS) process.off(s, early);
+      }
+      const signalled = aborted.signal.aborted;
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {}, 1 << 30); // stay in the foreground until a signal
         let stopping = false;
