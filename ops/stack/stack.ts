@@ -135,7 +135,9 @@ export async function stackUp(options: StackOptions = {}): Promise<StackState> {
       await startOne(state, server.name);
     }
   } catch (error) {
-    if (options.ephemeral) await stackDown(dir, { purge: true }).catch(() => {});
+    // Servers started before the failure (Redis and memcached before an initdb that failed) are
+    // stopped again: a failed start leaves no process behind (data is kept unless ephemeral).
+    await stackDown(dir, { purge: options.ephemeral === true }).catch(() => {});
     throw error;
   }
   return state;
