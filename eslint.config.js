@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.tiered/**', '.scratch/**', 'loadtests/results/**', 'loadtests/k6/**/*.js'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tiered/**', '.scratch/**', 'loadtests/results/**', 'loadtests/k6/**/*.js', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
