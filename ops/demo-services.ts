@@ -3,7 +3,7 @@
 // `:9001`/`:9002` DB, `:8404` admin), migrations + a small seed through the write port, the
 // outbox relay, the platform instances, one worker, the cron scheduler and the web instances
 // (or the user's own apps behind :8080, `tiered up --app URL`).
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
@@ -74,13 +74,19 @@ export function demoGatewayConfig(stack: StackSummary, layout: DemoLayout): Reco
   };
 }
 
+/** Where the demo's modules are: the TypeScript sources in a clone, the compiled ones in the package. */
+function demoRoot(): string {
+  const root = packageRoot();
+  return existsSync(join(root, 'platform', 'demo', 'app.ts')) ? root : join(root, 'dist');
+}
+
 /** The tiered.yaml the demo's children run with (platform, cache with outbox, queue). */
 function writeChildConfig(stack: StackSummary, layout: DemoLayout): string {
-  const root = packageRoot();
+  const root = demoRoot();
   const file = join(stack.dir, 'up-demo.yaml');
   writeFileSync(file, stringify({
     platform: {
-      app: join(root, 'platform', 'demo', 'app.ts'),
+      app: join(root, 'platform', 'demo', existsSync(join(root, 'platform', 'demo', 'app.ts')) ? 'app.ts' : 'app.js'),
       db: layout.dbUrl,
       options: layout.up.options,
     },
@@ -90,7 +96,7 @@ function writeChildConfig(stack: StackSummary, layout: DemoLayout): string {
       bus: { redis: stack.redis!.url },
       outbox: { db: layout.dbUrl.write, pollInterval: '5s' },
     },
-    queue: { redis: stack.redis!.url, jobs: [join(root, 'platform', 'demo', 'jobs.ts')] },
+    queue: { redis: stack.redis!.url, jobs: [join(root, 'platform', 'demo', existsSync(join(root, 'platform', 'demo', 'jobs.ts')) ? 'jobs.ts' : 'jobs.js')] },
   }));
   return file;
 }

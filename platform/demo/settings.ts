@@ -11,8 +11,6 @@ export const demoSettingsSchema = z.object({
   pageSize: z.number().int().min(1).max(200).default(50),
   /** Redis key prefix of the timelines. */
   prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('demo'),
-  /** Seconds a profile may be cached by the edge (Cache-Control max-age). */
-  profileMaxAge: z.number().int().min(0).default(30),
 });
 
 export type DemoSettings = z.output<typeof demoSettingsSchema>;
