@@ -1,7 +1,8 @@
 // The gateway as a process: signals (SIGHUP reloads, SIGTERM/SIGINT drain and exit 0) and, by
 // default, HAProxy's master-worker model on node:cluster. The supervising primary never touches a
-// client connection: it holds the listening sockets (SCHED_NONE: each worker accepts on the shared
-// socket itself, so connections that arrive while a worker restarts wait in the kernel's backlog),
+// client connection: it opens the listening sockets and hands them to the workers (SCHED_NONE:
+// each worker accepts on the shared socket itself; while one worker restarts, the others take
+// every new connection; node:cluster closes a socket no worker holds any more),
 // runs the active HTTP health checks and the admin port, and restarts a worker that dies (at once,
 // with back-off when it keeps dying), logging the death and the worker's stack; `/stats` shows the
 // restarts per worker. Workers serve every frontend, HTTP and TCP, and take every health change,
@@ -15,6 +16,7 @@ import type { GatewayConfig } from './config.js';
 import { startGateway, validateGatewayConfig, type Gateway } from './gateway.js';
 import { mergeStats } from './admin/merge-stats.js';
 import type { GatewayStats, WorkerStats } from './admin/stats-model.js';
+import { TieredError } from '../sdk/errors.js';
 
 export interface GatewaySource {
   /** Reads (or re-reads) the config. */
@@ -31,7 +33,12 @@ type ToWorker =
   | { t: 'server'; backend: string; server: string; change: { state?: 'ready' | 'drain' | 'maint'; weight?: number } }
   | { t: 'stats'; id: number }
   | { t: 'stop'; grace: number };
-type ToPrimary = { t: 'ready' } | { t: 'stats'; id: number; stats: GatewayStats } | { t: 'fatal'; error: string };
+type ToPrimary =
+  | { t: 'ready' }
+  | { t: 'stats'; id: number; stats: GatewayStats }
+  | { t: 'fatal'; error: string }
+  /** The worker could not start its gateway (a port taken, a certificate missing): it exits 1. */
+  | { t: 'failed'; error: { code?: string; message: string } };
 
 
 const log = createLogger('gateway');
@@ -123,6 +130,12 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
       broadcast({ t: 'config', config: workerConfig(next) });
     },
   });
+  // The first start of every worker: all ready, or the first failure (it ends the gateway with that
+  // error, one line and exit 1, as a single process would). Later failures are restarted with back-off.
+  let firstStart = true;
+  let readyCount = 0;
+  let settleFirst!: (error?: TieredError) => void;
+  const firstStarted = new Promise<TieredError | undefined>((resolve) => (settleFirst = resolve));
   const fork = (slot: WorkerSlot) => {
     slot.timer = undefined;
     // (A gateway started from inside a node:test file inherits NODE_TEST_CONTEXT, with which a
@@ -132,7 +145,14 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
     slot.startedAt = Date.now();
     slot.fatal = undefined;
     worker.on('message', (message: ToPrimary) => {
-      if (message.t === 'ready') {
+      if (message.t === 'failed') {
+        const error = new TieredError(message.error.code ?? 'TIERED_ERR_GATEWAY_START', message.error.message);
+        if (firstStart) settleFirst(error);
+        else log.error({ worker: slot.index, err: error }, `gateway worker ${slot.index} could not start: ${error.message}`);
+      } else if (message.t === 'ready') {
+        slot.ready = true;
+        slot.serving = true;
+        if (firstStart && ++readyCount === slots.length) settleFirst();
         for (const b of gateway.backends().values()) {
           for (const s of b.servers.values()) worker.send({ t: 'health', backend: b.name, server: s.name, up: s.pool.checkUp } satisfies ToWorker);
           for (const s of b.servers.values()) worker.send({ t: 'server', backend: b.name, server: s.name, change: { state: s.pool.admin, weight: s.pool.configuredWeight } } satisfies ToWorker);
@@ -152,8 +172,15 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
     });
     worker.send({ t: 'config', config: workerConfig(config) } satisfies ToWorker);
     worker.on('exit', (code, signal) => {
-      if (slot.worker === worker) slot.worker = undefined;
+      if (slot.worker === worker) {
+        slot.worker = undefined;
+        slot.serving = false;
+      }
       if (stopping) return;
+      if (firstStart && !slot.ready) {
+        settleFirst(new TieredError('TIERED_ERR_GATEWAY_START', `gateway worker ${slot.index} exited before it was ready (${signal ?? `exit ${code}`})${slot.fatal ? `: ${slot.fatal.split('\n')[0]}` : ''}`));
+        return;
+      }
       const lived = Date.now() - slot.startedAt;
       slot.quickDeaths = nextQuickDeaths(slot.quickDeaths, lived);
       slot.restarts++;
@@ -165,10 +192,16 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
       slot.timer = setTimeout(() => fork(slot), delay);
     });
   };
-  for (let i = 0; i < config.workers; i++) {
-    const slot: WorkerSlot = { index: i, restarts: 0, quickDeaths: 0, startedAt: 0 };
-    slots.push(slot);
-    fork(slot);
+  for (let i = 0; i < config.workers; i++) slots.push({ index: i, restarts: 0, quickDeaths: 0, startedAt: 0 });
+  for (const slot of slots) fork(slot);
+  const startError = await firstStarted;
+  firstStart = false;
+  if (startError) {
+    stopping = true;
+    for (const slot of slots) clearTimeout(slot.timer);
+    for (const w of live()) w.process.kill('SIGKILL');
+    await gateway.stop(0);
+    throw startError;
   }
   onSignals(async () => {
     if (!source.reloadable) return log.warn('SIGHUP ignored: quick mode has no config file to reload');
@@ -191,6 +224,10 @@ interface WorkerSlot {
   /** Deaths in a row that came soon after a start (the back-off grows with them). */
   quickDeaths: number;
   startedAt: number;
+  /** Its worker said ready at least once. */
+  ready?: boolean;
+  /** The current worker has started its gateway (its frontends listen). */
+  serving?: boolean;
   /** The stack the worker reported before it died (uncaught exception or unhandled rejection). */
   fatal?: string;
   lastExit?: { at: string; code: number | null; signal: string | null; error?: string };
@@ -201,7 +238,7 @@ function workerStats(slot: WorkerSlot): WorkerStats {
   return {
     slot: slot.index,
     pid: slot.worker?.process.pid ?? null,
-    up: slot.worker?.isConnected() ?? false,
+    up: (slot.serving ?? false) && (slot.worker?.isConnected() ?? false),
     startedAt: slot.startedAt ? new Date(slot.startedAt).toISOString() : null,
     restarts: slot.restarts,
     lastExit: slot.lastExit ?? null,
@@ -216,13 +253,21 @@ async function runWorker(): Promise<Gateway | undefined> {
       const config = validateGatewayConfig(message.config);
       if (gateway) await gateway.reload(config);
       else {
-        gateway = await startGateway(config, { admin: false, activeChecks: false });
+        try {
+          gateway = await startGateway(config, { admin: false, activeChecks: false });
+        } catch (error) {
+          const e = error as { code?: unknown; message?: unknown };
+          const failed: ToPrimary = { t: 'failed', error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message ?? error) } };
+          process.send!(failed, undefined, {}, () => process.exit(1));
+          return;
+        }
         process.send!({ t: 'ready' } satisfies ToPrimary);
         for (const m of early.splice(0)) await handle(m);
       }
       return;
     }
     if (!gateway) {
+      if (message.t === 'stop') process.exit(0); // stopped before it served
       early.push(message);
       return;
     }

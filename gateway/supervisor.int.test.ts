@@ -33,14 +33,14 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 /**
  * Requests in a loop from keep-alive clients. Like browsers and most HTTP clients, a GET whose
- * connection broke before any answer is sent once more (RFC 9110 §9.2.2: idempotent); a
- * request that still fails, or gets a non-200, is a failure.
+ * connection broke before any answer is sent once more, on a new connection (RFC 9110 §9.2.2:
+ * idempotent); a request that still fails, or gets a non-200, is a failure.
  */
 function load(port: number, concurrency: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let running = true;
   const result = { ok: 0, retried: 0, failed: [] as string[] };
-  const once = (): Promise<SimpleResponse> => httpRequest(port, { path: '/load', agent });
+  const once = (fresh = false): Promise<SimpleResponse> => httpRequest(port, { path: '/load', agent: fresh ? false : agent });
   const loops = Array.from({ length: concurrency }, async () => {
     while (running) {
       let res: SimpleResponse;
@@ -49,7 +49,7 @@ function load(port: number, concurrency: number) {
           res = await once();
         } catch {
           result.retried++;
-          res = await once();
+          res = await once(true);
         }
         if (res.status === 200) result.ok++;
         else result.failed.push(`status ${res.status}`);

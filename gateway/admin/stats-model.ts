@@ -51,6 +51,7 @@ export interface WorkerStats {
   /** Its place (0…workers-1): a restarted worker keeps the slot. */
   slot: number;
   pid: number | null;
+  /** Its gateway is started (frontends listening). */
   up: boolean;
   startedAt: string | null;
   /** Times this slot's worker died and was started again. */
