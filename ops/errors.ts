@@ -1,5 +1,6 @@
 // Errors of the ops component (CLI, local stack), each with a stable code.
 import { TieredError } from '../sdk/errors.js';
+import { installDepsCommand } from './package-root.js';
 
 /** Wrong use of the CLI: printed without a stack trace, exit code 2. */
 export class UsageError extends TieredError {
@@ -13,7 +14,7 @@ export class MissingBinaryError extends UsageError {
   readonly binary: string;
   readonly debianPackage: string;
   constructor(binary: string, debianPackage: string) {
-    super(`${binary} not found: install the Debian package "${debianPackage}" (bash ops/install-deps, or: sudo apt-get install -y ${debianPackage})`);
+    super(`${binary} not found: install the Debian package "${debianPackage}" (${installDepsCommand()}, or: sudo apt-get install -y ${debianPackage})`);
     this.binary = binary;
     this.debianPackage = debianPackage;
   }

@@ -1,7 +1,7 @@
 // The package's root folder, found from this file whether it runs from source (ops/) or
 // compiled (dist/ops/): the nearest folder above holding Tiered's package.json.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
@@ -20,4 +20,10 @@ export function packageRoot(): string {
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** How to run ops/install-deps from here: `bash ops/install-deps` in a clone, the path into node_modules from an app. */
+export function installDepsCommand(flags = ''): string {
+  const script = relative(process.cwd(), join(packageRoot(), 'ops', 'install-deps')) || 'ops/install-deps';
+  return `bash ${script}${flags ? ` ${flags}` : ''}`;
 }

@@ -25,7 +25,7 @@ const subpaths = () => Object.keys(app.manifest.exports).filter((k) => k !== './
 const specifier = (subpath: string) => (subpath === '.' ? 'tiered' : `tiered/${subpath.slice(2)}`);
 
 test('the tarball ships dist/ (JS, .d.ts, source maps), bin and the example config; no tests, test support or sources', () => {
-  const outside = app.files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'bin/tiered.js', 'tiered.example.yaml'].includes(f));
+  const outside = app.files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'CHANGELOG.md', 'bin/tiered.js', 'ops/install-deps', 'tiered.example.yaml'].includes(f));
   assert.deepEqual(outside, [], 'files outside dist/ and the allowed list');
   const forbidden = app.files.filter((f) => /\.test\.|\/fixtures\/|\/testing\/|\/testing\.|\/test-[^/]*$|\/testdata\/|(?<!\.d)\.ts$/.test(f));
   assert.deepEqual(forbidden, [], 'tests, test support or TypeScript sources in the tarball');
@@ -101,6 +101,11 @@ test('npx tiered --version and npx tiered config check run the compiled CLI', as
   // The harness is not shipped: a clear line, not a stack trace.
   const bench = await app.run('npx', ['--no-install', 'tiered', 'bench', '--list'], { expect: 2 });
   assert.match(bench.stderr, /clone of the Tiered repository/);
+  // The Debian packages' installer ships too, and the messages name it where it is.
+  const deps = await app.run('bash', [join('node_modules', 'tiered', 'ops', 'install-deps'), '--help']);
+  assert.match(deps.stdout, /Installs the Debian packages/);
+  const missing = await app.run(process.execPath, ['--input-type=module', '-e', "import { MissingBinaryError } from 'tiered/ops'; console.log(new MissingBinaryError('redis-server', 'redis-server').message)"]);
+  assert.match(missing.stdout, /\(bash node_modules\/tiered\/ops\/install-deps, or: sudo apt-get install -y redis-server\)/);
   // No TypeScript toolchain came with the package.
   assert.equal(existsSync(join(app.dir, 'node_modules', 'tsx')), false, 'tsx installed with the package');
 });

@@ -1,6 +1,7 @@
 // `tiered doctor`: what is installed, versions, and which default ports are busy.
 import type { Command } from 'commander';
 import { checkBinaries, checkPorts, nodeReport } from '../doctor.js';
+import { installDepsCommand } from '../package-root.js';
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -22,7 +23,7 @@ export function registerDoctorCommand(program: Command): void {
         out('');
         for (const p of ports) out(`${p.busy ? 'busy' : 'free'}  ${String(p.port).padEnd(6)} ${p.use}`);
         const missing = binaries.filter((b) => !b.path).map((b) => b.debianPackage);
-        if (missing.length) out(`\ninstall what is missing: bash ops/install-deps --bench   (or: sudo apt-get install -y ${[...new Set(missing)].join(' ')})`);
+        if (missing.length) out(`\ninstall what is missing: ${installDepsCommand('--bench')}   (or: sudo apt-get install -y ${[...new Set(missing)].join(' ')})`);
       }
       const core = binaries.filter((b) => ['redis-server', 'memcached', 'postgres', 'pg_basebackup'].includes(b.binary));
       if (!node.ok || core.some((b) => !b.path)) process.exitCode = 1;
