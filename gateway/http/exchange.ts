@@ -18,9 +18,7 @@ import { isRetryableStatus } from '../../sdk/http/semantics.js';
 import { mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
-import { sendWithNativeParser } from './native-attempt.js';
-import { sendWithUndici } from './undici-attempt.js';
-import { sendWithHttpProxy3 } from './proxy3-attempt.js';
+import { engine } from './engines.js';
 import { createLogger } from '../../sdk/log/logger.js';
 
 const log = createLogger('gateway');
@@ -176,10 +174,9 @@ export class Exchange {
       body = attempt.body = new PassThrough();
       body.on('error', () => {}); // a body cut short ends the attempt through the engine, not here
     }
-    const engine = this.backend.config.engine;
-    if (this.nodeObjects) sendWithHttpProxy3(this, attempt, body);
-    else if (engine === 'undici') sendWithUndici(this, attempt, body);
-    else sendWithNativeParser(this, attempt, body);
+    // http-proxy-3 needs node:http's objects; a native-listener request on such a backend goes native.
+    const name = this.nodeObjects ? 'http-proxy-3' : this.backend.config.engine === 'undici' ? 'undici' : 'native';
+    engine(name)(this, attempt, body);
   }
 
   /** The attempt's server is connected and the request is going out. */

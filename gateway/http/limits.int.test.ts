@@ -53,10 +53,12 @@ for (const engine of HTTP_ENGINES) describe(`gateway limits (${engine} engine)`,
     s1.delay = 800;
     try {
       const port = gw.ports().queue;
+      const queuedNow = () => gw.stats().backends.find((b) => b.name === 'queue')!.queued;
+      const hits = s1.hits;
       const first = httpRequest(port, { path: '/1' });
-      await sleep(50);
+      await waitFor(() => s1.hits > hits, 5000); // the first holds the only slot
       const queued = httpRequest(port, { path: '/2' });
-      await sleep(50);
+      await waitFor(() => queuedNow() === 1, 5000); // the second waits in the queue
       const refused = httpRequest(port, { path: '/3' });
       const [r1, r2, r3] = await Promise.all([first, queued, refused]);
       assert.equal(r1.status, 200);
@@ -75,9 +77,10 @@ for (const engine of HTTP_ENGINES) describe(`gateway limits (${engine} engine)`,
     s2.delay = 300;
     try {
       const port = gw.ports().pair;
+      const [h1, h2] = [s1.hits, s2.hits];
       const a = httpRequest(port, { path: '/a' });
       const b = httpRequest(port, { path: '/b' });
-      await sleep(100);
+      await waitFor(() => s1.hits > h1 && s2.hits > h2, 5000); // both slots taken
       const started = Date.now();
       const c = await httpRequest(port, { path: '/c' });
       assert.equal(c.status, 200);
