@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestStack, type TestStack } from '../ops/stack/testing.js';
 import { Producer } from './producer.js';
-import { fails } from './testing/fixture-jobs.js';
+import { count, fails, stray } from './testing/fixture-jobs.js';
 import { WorkerGroup } from './worker/group.js';
 import { readSchedules } from './cron/state.js';
 import { spawnWorker } from './testing/worker-process.js';
@@ -97,6 +97,28 @@ test('tiered worker --cron runs the modules\' schedules and records them in Redi
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(names, ['nightly-report']);
+  } finally {
+    worker.child.kill('SIGTERM');
+    assert.equal(await worker.exited, 0);
+  }
+});
+
+test('tiered worker: a job module\'s stray exception and rejection are logged, and the worker goes on with the next jobs', async () => {
+  const worker = await spawnWorker(['-c', config, '--jobs', 'stray,count'], { FIXTURE_REDIS: stack.redis.url });
+  try {
+    await producer.enqueue(stray, { tag: 's1' });
+    const deadline = Date.now() + 20_000;
+    while (!/stray timer of s1/.test(worker.output()) || !/stray rejection of s1/.test(worker.output())) {
+      assert.ok(Date.now() < deadline, `the stray faults were logged:\n${worker.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(worker.child.exitCode, null, 'the worker is still running');
+    const { ref } = await producer.enqueue(count, { n: 4242 });
+    while ((await producer.status(ref))?.status !== 'completed') {
+      assert.ok(Date.now() < deadline, 'a later job completed');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(worker.output(), /uncaught exception \(job module\?\): logged, worker goes on/);
   } finally {
     worker.child.kill('SIGTERM');
     assert.equal(await worker.exited, 0);

@@ -56,5 +56,22 @@ export const fails = defineJob({
   handler: ({ why }) => { throw new Error(why); },
 });
 
+/**
+ * A job module's bug outside its handler's own call: a timer that throws and a promise that
+ * rejects after the handler returned. The job itself completes; the worker must go on.
+ */
+export const stray = defineJob({
+  name: 'stray',
+  schema: z.object({ tag: z.string() }),
+  attempts: 1,
+  handler: async ({ tag }) => {
+    setTimeout(() => {
+      throw new Error(`stray timer of ${tag}`);
+    }, 10);
+    void Promise.reject(new Error(`stray rejection of ${tag}`));
+    await redis().rpush('fixture:stray', tag);
+  },
+});
+
 /** A schedule for `tiered cron list`. */
 export const nightly = defineSchedule({ name: 'nightly-report', pattern: '0 3 * * *', timezone: 'Europe/Paris', job: sleepy, payload: () => ({ ms: 0, tag: 'cron' }) });
