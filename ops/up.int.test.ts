@@ -100,7 +100,15 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
       }
     });
     gatewayPids.push(second.pid, ...second.workers.map((w) => w.pid));
-    assert.equal((await httpRequest(port, { path: '/again' })).status, 200);
+    // The new primary's admin port answers before its worker has bound the HTTP frontend (a
+    // cluster primary binds a shared port when the first worker listens): wait for it to serve.
+    await until('the new gateway serves the web frontend', async () => {
+      try {
+        return (await httpRequest(port, { path: '/again' })).status === 200 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000);
 
     up.kill('SIGINT');
     assert.equal(await exited, 0);
