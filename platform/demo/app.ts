@@ -102,6 +102,24 @@ export const home = defineResource({
   },
 });
 
+/**
+ * The same page computed from PostgreSQL on every request (join of follows and posts, no cache,
+ * no fan-out): the baseline the timeline benchmark compares the cached path with.
+ */
+export const homeUncached = defineResource({
+  name: 'home-uncached', path: '/users/:id/home-uncached', input: z.object({ id, limit: z.coerce.number().int().min(1).max(200).optional() }),
+  load: async ({ id, limit }, ctx) => {
+    const me = (await ctx.read<Profile>(`${PROFILE_SQL} WHERE id = $1`, [id]))[0];
+    if (!me) return undefined;
+    const rows = await ctx.read<Post & { handle: string; name: string }>(`SELECT p.id::int, p.author_id::int AS "authorId", p.body,
+      to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt", u.handle, u.name
+      FROM demo_posts p JOIN demo_users u ON u.id = p.author_id
+      WHERE p.author_id = $1 OR p.author_id IN (SELECT followee_id FROM demo_follows WHERE follower_id = $1)
+      ORDER BY p.id DESC LIMIT $2`, [id, limit ?? settingsOf(ctx).pageSize]);
+    return { user: { id: me.id, handle: me.handle }, posts: rows.map(({ handle, name, ...p }) => ({ ...p, author: { id: p.authorId, handle, name } })) };
+  },
+});
+
 export const createUser = defineCommand({
   name: 'create-user', path: '/users', status: 201,
   input: z.object({ handle, name: z.string().trim().min(1).max(80), bio: z.string().max(300).default('') }),
@@ -175,7 +193,7 @@ export const createPost = defineCommand({
 export default defineApp({
   name: 'timeline',
   migrations,
-  resources: [profile, byHandle, userPosts, post, celebritiesFollowed, trending, home],
+  resources: [profile, byHandle, userPosts, post, celebritiesFollowed, trending, home, homeUncached],
   commands: [createUser, updateProfile, follow, unfollow, createPost],
   services: ({ options, producer }) => ({ settings: demoSettings(options), redis: producer?.redis }),
 });

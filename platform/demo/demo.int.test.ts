@@ -126,6 +126,10 @@ describe('timeline demo', () => {
       assert.ok(h.json.posts.some((p: { id: number }) => p.id === posted.json.id), `${reader} sees the celebrity's post`);
     }
     assert.ok(!(await call('GET', `/users/${ids.erin}/home`)).json.posts.some((p: { id: number }) => p.id === posted.json.id), 'not a follower');
+    // The cached path (fan-out + read-time merge) gives the same page as the join on every request.
+    const cached = (await call('GET', `/users/${ids.bob}/home`)).json.posts.map((p: { id: number }) => p.id);
+    const joined = (await call('GET', `/users/${ids.bob}/home-uncached`)).json.posts.map((p: { id: number }) => p.id);
+    assert.deepEqual(cached, joined);
   });
 
   test('a profile change reaches readers; profiles carry Cache-Control and Surrogate-Key', async () => {
