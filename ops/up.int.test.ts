@@ -81,7 +81,7 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
     assert.match(output, new RegExp(`gateway admin +127\\.0\\.0\\.1:${adminPort}`));
     const port = webPort;
     assert.equal((await httpRequest(port, { path: '/x' })).status, 200);
-    const stats = async () => JSON.parse((await httpRequest(adminPort, { path: '/stats.json' })).body) as { pid: number; workers: { pid: number }[] };
+    const stats = async () => JSON.parse((await httpRequest(adminPort, { path: '/stats.json' })).body) as { pid: number; workers: { pid: number; up: boolean }[] };
     const first = await stats();
     const gatewayPids = [first.pid, ...first.workers.map((w) => w.pid)];
     const servers = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(dir, 'stack', 'stack.json'), 'utf8'))) as { servers: { pid?: number }[] };
@@ -94,7 +94,7 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
     const second = await until('the new gateway answers', async () => {
       try {
         const s = await stats();
-        return s.pid !== first.pid ? s : undefined;
+        return s.pid !== first.pid && s.workers.every((w) => w.up) ? s : undefined;
       } catch {
         return undefined;
       }
