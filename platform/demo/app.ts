@@ -27,6 +27,9 @@ const redisOf = (ctx: { services: Record<string, unknown> }) => {
   if (!redis) throw new HttpError(503, 'timelines need Redis (queue: section)');
   return redis;
 };
+/** Redis calls with the producer's fail-fast rules: they wait for the first connection, and Redis down is a 503. */
+const guarded = <T>(ctx: { producer?: { guarded<R>(what: string, fn: () => Promise<R>): Promise<R> } }, what: string, fn: () => Promise<T>): Promise<T> =>
+  ctx.producer ? ctx.producer.guarded(what, fn) : fn();
 
 export const profile = defineResource({
   name: 'profile', path: '/users/:id', input: z.object({ id }),
@@ -87,12 +90,13 @@ export const home = defineResource({
     const redis = redisOf(ctx);
     const me = await ctx.get(profile, { id });
     if (!me) return undefined;
-    let ids = await readTimeline(redis, t, id);
+    let ids = await guarded(ctx, 'read a home timeline', () => readTimeline(redis, t, id));
     if (ids === undefined) {
       const rows = await ctx.read<{ id: number }>(`SELECT p.id::int FROM demo_posts p JOIN demo_follows f ON f.followee_id = p.author_id JOIN demo_users u ON u.id = p.author_id
         WHERE f.follower_id = $1 AND u.followers < $2 ORDER BY p.id DESC LIMIT $3`, [id, s.celebrityFollowers, t.length]);
       ids = rows.map((r) => r.id);
-      await storeTimeline(redis, t, id, ids);
+      const rebuilt = ids;
+      await guarded(ctx, 'store a home timeline', () => storeTimeline(redis, t, id, rebuilt));
     }
     const page = limit ?? s.pageSize;
     const fanned = (await Promise.all(ids.slice(0, page).map((p) => ctx.get(post, { id: p })))).filter((p): p is Post => p !== undefined);
