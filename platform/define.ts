@@ -47,6 +47,11 @@ export interface Resource<I = any, T = any> {
   readonly tags?: (input: I) => string[];
   readonly ttl?: string | number;
   readonly load: (input: I, ctx: ResourceContext) => Promise<T | undefined>;
+  /**
+   * Optional batch load: one answer per input, in order. Cache misses of this resource that
+   * arrive together (a page hydrating 50 posts) are then filled by one call instead of one each.
+   */
+  readonly loadMany?: (inputs: I[], ctx: ResourceContext) => Promise<(T | undefined)[]>;
   /** Extra response headers (Cache-Control, Surrogate-Key…). */
   readonly headers?: (input: I, value: T) => Record<string, string>;
 }
@@ -59,6 +64,7 @@ export interface ResourceOptions<S extends z.ZodType, T> {
   tags?: (input: z.output<S>) => string[];
   ttl?: string | number;
   load: (input: z.output<S>, ctx: ResourceContext) => Promise<T | undefined>;
+  loadMany?: (inputs: z.output<S>[], ctx: ResourceContext) => Promise<(T | undefined)[]>;
   headers?: (input: z.output<S>, value: T) => Record<string, string>;
 }
 

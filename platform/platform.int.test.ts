@@ -39,6 +39,18 @@ const note = defineResource({
   },
   headers: ({ id }) => ({ 'cache-control': 'public, max-age=5', 'surrogate-key': `note:${id}` }),
 });
+let batchCalls = 0;
+const noteBatched = defineResource({
+  name: 'note-batched', path: '/batched/:id',
+  input: z.object({ id: z.coerce.number().int().positive() }),
+  key: ({ id }) => `note-b:${id}`,
+  load: async () => { throw new Error('loadMany should have been used'); },
+  loadMany: async (inputs, ctx) => {
+    batchCalls++;
+    const rows = await ctx.read<{ id: number; body: string }>('SELECT id::int, body FROM notes WHERE id = ANY($1::bigint[])', [inputs.map((i) => i.id)]);
+    return inputs.map((i) => rows.find((r) => r.id === i.id));
+  },
+});
 const slow = defineResource({
   name: 'slow', path: '/slow', input: z.object({ ms: z.coerce.number().int().min(0).max(5000) }),
   load: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return { slept: ms }; },
@@ -99,7 +111,7 @@ before(async () => {
   cache = createCache({ store: { memcached: [stack.memcached[0].address] }, bus: { redis: stack.redis.url }, namespace: 'pt' });
   await cache.ready();
   producer = new Producer({ redis: stack.redis.url, prefix: 'pt' });
-  platform = createPlatform({ db, cache, queue: producer, resources: [note, slow], commands: [create, edit], replicaUrl: stack.postgres.replica!.url, grace: '5s' });
+  platform = createPlatform({ db, cache, queue: producer, resources: [note, noteBatched, slow], commands: [create, edit], replicaUrl: stack.postgres.replica!.url, grace: '5s' });
   await platform.prepare();
   const { port } = await platform.listen(0);
   base = `http://127.0.0.1:${port}`;
@@ -192,6 +204,25 @@ describe('platform: resources and commands on real PostgreSQL, memcached and Red
     } finally {
       await replicaAdmin.query('SELECT pg_wal_replay_resume()');
     }
+  });
+
+  test('loadMany: misses arriving together are filled by one batch; not found is a 404; then cached', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 30; i++) ids.push((await call('POST', '/notes', { body: `batch ${i}` })).json.id);
+    await waitReplica('SELECT 1 FROM notes WHERE id = $1', [ids[29]]);
+    batchCalls = 0;
+    // In one process turn (a page hydrating its items): one batch, plus one confirming the not-found at the primary.
+    const values = await Promise.all([...ids.slice(0, 20), 999_999].map((id) => platform.read(noteBatched, { id })));
+    assert.deepEqual(values.slice(0, 20).map((v) => v?.body), ids.slice(0, 20).map((_, i) => `batch ${i}`));
+    assert.equal(values[20], undefined);
+    assert.ok(batchCalls <= 3, `${batchCalls} batch loads for 21 misses`);
+    // Over HTTP, requests arriving within the window share batches too; not found is a 404.
+    const answers = await Promise.all([...ids.slice(20), 999_998].map((id) => call('GET', `/batched/${id}`)));
+    assert.deepEqual(answers.slice(0, 10).map((a) => a.json.body), ids.slice(20).map((_, i) => `batch ${i + 20}`));
+    assert.equal(answers[10].status, 404);
+    const before = batchCalls;
+    await Promise.all(ids.map((id) => call('GET', `/batched/${id}`)));
+    assert.equal(batchCalls, before, 'cached');
   });
 
   test('spans per resource and command', async () => {

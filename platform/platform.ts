@@ -79,6 +79,8 @@ export interface Platform {
 type Target = { kind: 'resource'; def: Resource } | { kind: 'command'; def: Command };
 
 const tracer = () => trace.getTracer('tiered.platform');
+/** How long a cache miss waits for others of the same resource to share its batch load. */
+const BATCH_WINDOW_MS = 2;
 
 export function createPlatform(options: PlatformOptions): Platform {
   const { db, cache, queue: producer } = options;
@@ -125,12 +127,62 @@ export function createPlatform(options: PlatformOptions): Platform {
     return again === undefined ? { l: encodeLsn(confirmedFloor), n: 1 } : { l: encodeLsn(confirmedFloor), v: again };
   }
 
+  // Batched fills: misses of a resource with loadMany that arrive within BATCH_WINDOW_MS share
+  // one marker read, one replica probe and one loadMany call.
+  interface Pending { input: unknown; names: string[]; sessionLsn: bigint; resolve: (v: CachedValue<unknown>) => void; reject: (e: unknown) => void }
+  const batches = new Map<Resource, Pending[]>();
+
+  function batchedLoad<T>(resource: Resource<unknown, T>, input: unknown, names: string[], sessionLsn: bigint): Promise<CachedValue<T>> {
+    return new Promise((resolve, reject) => {
+      let batch = batches.get(resource);
+      if (!batch) {
+        batch = [];
+        batches.set(resource, batch);
+        setTimeout(() => void flushBatch(resource), BATCH_WINDOW_MS);
+      }
+      batch.push({ input, names, sessionLsn, resolve: resolve as Pending['resolve'], reject });
+    });
+  }
+
+  async function flushBatch(resource: Resource): Promise<void> {
+    const batch = batches.get(resource) ?? [];
+    batches.delete(resource);
+    try {
+      const fromMarkers = await markers.floor(batch.flatMap((p) => p.names));
+      let base = fromMarkers;
+      for (const p of batch) if (p.sessionLsn > base) base = p.sessionLsn;
+      const session = new DbSession(base);
+      await db.read('SELECT 1', [], { session });
+      const floor = session.lsn;
+      const values = await resource.loadMany!(batch.map((p) => p.input), resourceContext(session));
+      if (!Array.isArray(values) || values.length !== batch.length) throw new Error(`resource "${resource.name}": loadMany returned ${Array.isArray(values) ? values.length : typeof values} answers for ${batch.length} inputs`);
+      const missing = batch.map((_, i) => i).filter((i) => values[i] === undefined);
+      let confirmedFloor = floor;
+      if (missing.length) {
+        // As in loadEntry: "not found" on a replica is confirmed at the primary's position.
+        const { rows } = await db.write<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+        const confirm = new DbSession(parseLsn(rows[0].lsn));
+        confirm.advance(floor);
+        confirmedFloor = confirm.lsn;
+        const again = await resource.loadMany!(missing.map((i) => batch[i].input), resourceContext(confirm));
+        missing.forEach((i, j) => { values[i] = again[j]; });
+      }
+      batch.forEach((p, i) => {
+        const l = encodeLsn(missing.includes(i) ? confirmedFloor : floor);
+        p.resolve(values[i] === undefined ? { l, n: 1 } : { l, v: values[i] });
+      });
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+    }
+  }
+
   async function readResource<I, T>(resource: Resource<I, T>, input: I, sessionLsn: bigint): Promise<T | undefined> {
     if (!resource.key) return resource.load(input, resourceContext(new DbSession(sessionLsn)));
     const key = safeKey(resource.key(input));
     const tags = (resource.tags?.(input) ?? []).map(safeKey);
     const names = [key, ...tags];
-    const entry = await cache.getOrLoad<CachedValue<T>>(key, () => loadEntry(resource as Resource<unknown, T>, input, names, sessionLsn), { ttl: resource.ttl, tags });
+    const fill = resource.loadMany ? batchedLoad : loadEntry;
+    const entry = await cache.getOrLoad<CachedValue<T>>(key, () => fill(resource as Resource<unknown, T>, input, names, sessionLsn), { ttl: resource.ttl, tags });
     if (entry && !entryTooOld(entry, sessionLsn)) return entry.n ? undefined : entry.v;
     // Older than this caller's own writes (or unreadable): read the database with its session, uncached.
     const fresh = await loadEntry(resource as Resource<unknown, T>, input, names, sessionLsn);

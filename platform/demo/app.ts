@@ -21,6 +21,12 @@ const handle = z.string().regex(/^[a-z0-9_]{1,30}$/, 'expected 1-30 lower-case l
 const PROFILE_SQL = 'SELECT id::int, handle, name, bio, followers, following FROM demo_users';
 const POST_SQL = "SELECT id::int, author_id::int AS \"authorId\", body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS \"createdAt\" FROM demo_posts";
 
+/** Rows in the order of the inputs (undefined where none). */
+const byId = <R extends { id: number }>(rows: R[], inputs: { id: number }[]): (R | undefined)[] => {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return inputs.map((i) => map.get(i.id));
+};
+
 const settingsOf = (ctx: { services: Record<string, unknown> }) => ctx.services.settings as DemoSettings;
 const redisOf = (ctx: { services: Record<string, unknown> }) => {
   const redis = ctx.services.redis as Redis | undefined;
@@ -35,6 +41,7 @@ export const profile = defineResource({
   name: 'profile', path: '/users/:id', input: z.object({ id }),
   key: ({ id }) => `user:${id}`,
   load: async ({ id }, ctx) => (await ctx.read<Profile>(`${PROFILE_SQL} WHERE id = $1`, [id]))[0],
+  loadMany: async (inputs, ctx) => byId(await ctx.read<Profile>(`${PROFILE_SQL} WHERE id = ANY($1::bigint[])`, [inputs.map((i) => i.id)]), inputs),
   headers: ({ id }, _v) => ({ 'cache-control': 'public, max-age=30', 'surrogate-key': `user:${id}` }),
 });
 
@@ -55,6 +62,7 @@ export const post = defineResource({
   key: ({ id }) => `post:${id}`,
   ttl: '1h', // posts never change
   load: async ({ id }, ctx) => (await ctx.read<Post>(`${POST_SQL} WHERE id = $1`, [id]))[0],
+  loadMany: async (inputs, ctx) => byId(await ctx.read<Post>(`${POST_SQL} WHERE id = ANY($1::bigint[])`, [inputs.map((i) => i.id)]), inputs),
 });
 
 /** Followees of a user at or over the celebrity threshold: merged at read time. */
