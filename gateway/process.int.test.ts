@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpRequest, startTestBackend, type TestBackend } from './test-backends.js';
+import { eventually } from '../sdk/testing/eventually.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tiered-gw-'));
@@ -123,15 +124,16 @@ describe('tiered gateway process', () => {
     try {
       const gw = await startCli(['-c', file], ['web', 'admin']);
       const traffic = load(gw.ports.web, 8);
-      await sleep(700);
+      await eventually('traffic flows', () => traffic.result.ok > 100);
       write(two, 'leastconn');
       gw.child.kill('SIGHUP');
-      await sleep(1000);
+      await eventually('SIGHUP moved traffic to the new server', () => two.hits > 50);
       const twoAfterHup = two.hits;
       write(one, 'p2c-ewma');
+      const oneBefore = one.hits;
       const reload = await httpRequest(gw.ports.admin, { path: '/reload', method: 'POST' });
       assert.equal(reload.status, 200);
-      await sleep(700);
+      await eventually('POST /reload moved traffic back', () => one.hits > oneBefore + 50);
       await traffic.stop();
       assert.deepEqual(traffic.result.failed, []);
       assert.ok(twoAfterHup > 0, 'SIGHUP moved traffic to the new server');

@@ -5,8 +5,8 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { nextQuickDeaths, restartDelay } from '../sdk/restart-delay.js';
+import { eventually } from '../sdk/testing/eventually.js';
 import { httpRequest, startTestBackend, type SimpleResponse } from './test-backends.js';
 import { startGatewayCli, type GatewayProcess } from './test-process.js';
 
@@ -19,16 +19,6 @@ interface WorkerRow { slot: number; pid: number | null; up: boolean; restarts: n
 
 async function workers(gw: GatewayProcess): Promise<WorkerRow[]> {
   return (JSON.parse((await httpRequest(gw.ports.admin, { path: '/stats.json' })).body) as { workers: WorkerRow[] }).workers;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() - start < timeoutMs, `not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
 }
 
 /**
@@ -80,19 +70,19 @@ describe('tiered gateway: supervising primary', () => {
     try {
       const gw = await startGatewayCli(['--listen', '127.0.0.1:0', '--backend', `http://${app.address}`, '--admin', '127.0.0.1:0', '--workers', '2', '--no-access-log'], ['http', 'admin']);
       running.push(gw);
-      const before = await until('both workers up', async () => {
+      const before = await eventually('both workers up', async () => {
         const rows = await workers(gw);
         return rows.length === 2 && rows.every((w) => w.up && w.pid) ? rows : undefined;
       });
       const traffic = load(gw.ports.http, 8);
-      await until('traffic flows', async () => (traffic.result.ok > 200 ? true : undefined));
+      await eventually('traffic flows', async () => (traffic.result.ok > 200 ? true : undefined));
       process.kill(before[0].pid!, 'SIGKILL');
-      const after = await until('worker 0 restarted', async () => {
+      const after = await eventually('worker 0 restarted', async () => {
         const rows = await workers(gw);
         return rows[0].restarts === 1 && rows[0].up && rows[0].pid !== before[0].pid ? rows : undefined;
       });
       const okAtRestart = traffic.result.ok;
-      await until('traffic flows after the restart', async () => (traffic.result.ok > okAtRestart + 200 ? true : undefined));
+      await eventually('traffic flows after the restart', async () => (traffic.result.ok > okAtRestart + 200 ? true : undefined));
       await traffic.stop();
       assert.deepEqual(traffic.result.failed, [], `failed requests (retried once: ${traffic.result.retried})`);
       assert.equal(after[0].lastExit?.signal, 'SIGKILL');
@@ -113,12 +103,12 @@ describe('tiered gateway: supervising primary', () => {
       const gw = await startGatewayCli(['--listen', '127.0.0.1:0', '--backend', `http://${app.address}`, '--admin', '127.0.0.1:0', '--no-access-log'], ['http', 'admin'],
         {}, ['--import', './gateway/test-fault.ts']);
       running.push(gw);
-      const [first] = await until('worker up', async () => {
+      const [first] = await eventually('worker up', async () => {
         const rows = await workers(gw);
         return rows[0]?.up ? rows : undefined;
       });
       process.kill(first.pid!, 'SIGUSR2');
-      const [restarted] = await until('worker restarted', async () => {
+      const [restarted] = await eventually('worker restarted', async () => {
         const rows = await workers(gw);
         return rows[0].restarts === 1 && rows[0].up ? rows : undefined;
       });

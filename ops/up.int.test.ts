@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePorts } from './stack/net.js';
+import { eventually } from '../sdk/testing/eventually.js';
 import { httpRequest, startTestBackend } from '../gateway/test-backends.js';
 import { childLine } from './children.js';
 import { listeningPort } from './services.js';
@@ -25,16 +25,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    assert.ok(Date.now() - start < timeoutMs, `not within ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
-}
 
 test('child lines: prefixed with the name, JSON log lines rendered, other lines as they are', () => {
   const pretty = (line: string) => `pretty(${line})\n`;
@@ -75,7 +65,7 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
   up.stderr.on('data', (c) => (output += String(c)));
   const exited = new Promise<number | null>((resolve) => up.on('exit', (code) => resolve(code)));
   try {
-    await until('tiered up is up', () => output.includes('Tiered is up'), 120_000);
+    await eventually('tiered up is up', () => output.includes('Tiered is up'), 120_000);
     assert.match(output, /^gateway {6}\| .*listening/m, 'the gateway lines carry its name');
     assert.match(output, new RegExp(`gateway web +127\\.0\\.0\\.1:${webPort}`));
     assert.match(output, new RegExp(`gateway admin +127\\.0\\.0\\.1:${adminPort}`));
@@ -90,8 +80,8 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
 
     // The gateway (its primary) dies: `tiered up` starts it again (same config, same ports).
     process.kill(first.pid, 'SIGKILL');
-    await until('the gateway was started again', () => /gateway +\| exited \(SIGKILL\); starting again/.test(output));
-    const second = await until('the new gateway answers', async () => {
+    await eventually('the gateway was started again', () => /gateway +\| exited \(SIGKILL\); starting again/.test(output));
+    const second = await eventually('the new gateway answers', async () => {
       try {
         const s = await stats();
         return s.pid !== first.pid && s.workers.every((w) => w.up) ? s : undefined;
@@ -102,7 +92,7 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
     gatewayPids.push(second.pid, ...second.workers.map((w) => w.pid));
     // The new primary's admin port answers before its worker has bound the HTTP frontend (a
     // cluster primary binds a shared port when the first worker listens): wait for it to serve.
-    await until('the new gateway serves the web frontend', async () => {
+    await eventually('the new gateway serves the web frontend', async () => {
       try {
         return (await httpRequest(port, { path: '/again' })).status === 200 ? true : undefined;
       } catch {
@@ -112,7 +102,7 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
 
     up.kill('SIGINT');
     assert.equal(await exited, 0);
-    await until('no process left', () => [...gatewayPids, ...serverPids].every((pid) => !alive(pid)), 20_000);
+    await eventually('no process left', () => [...gatewayPids, ...serverPids].every((pid) => !alive(pid)), 20_000);
   } finally {
     if (up.exitCode === null) up.kill('SIGKILL');
     await app.stop();
