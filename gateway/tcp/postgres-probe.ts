@@ -4,7 +4,7 @@
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { parseHostPort } from '../../sdk/config/schema.js';
-import { parseLsn } from './lsn.js';
+import { readLsn } from '../../sdk/db/lsn.js';
 
 export interface PostgresLogin {
   user: string;
@@ -123,8 +123,8 @@ export async function probePostgres(address: string, login: PostgresLogin): Prom
       return {
         ok: true as const,
         inRecovery: inRecovery === 't',
-        lsn: parseLsn(lsn),
-        receiveLsn: parseLsn(receiveLsn),
+        lsn: readLsn(lsn),
+        receiveLsn: readLsn(receiveLsn),
         lagSeconds: Math.max(0, lag),
       };
     });
@@ -138,7 +138,7 @@ export async function currentWalLsn(address: string, login: PostgresLogin): Prom
   try {
     return await withClient(address, login, async (client) => {
       const row = (await client.query('SELECT pg_current_wal_lsn()::text AS lsn WHERE NOT pg_is_in_recovery()')).rows[0] as { lsn: string } | undefined;
-      return parseLsn(row?.lsn);
+      return readLsn(row?.lsn);
     });
   } catch {
     return undefined;

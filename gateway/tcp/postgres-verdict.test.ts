@@ -1,19 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { claimedPrimaries, judgePostgres } from './postgres-verdict.js';
-import { lsnDistance, parseLsn } from './lsn.js';
+import { lsnDistance, readLsn } from '../../sdk/db/lsn.js';
 
-const primary = { ok: true as const, inRecovery: false, lsn: parseLsn('0/3000000'), lagSeconds: 0 };
+const primary = { ok: true as const, inRecovery: false, lsn: readLsn('0/3000000'), lagSeconds: 0 };
 const replica = (replay: string, receive = replay, lagSeconds = 0) => ({
-  ok: true as const, inRecovery: true, lsn: parseLsn(replay), receiveLsn: parseLsn(receive), lagSeconds,
+  ok: true as const, inRecovery: true, lsn: readLsn(replay), receiveLsn: readLsn(receive), lagSeconds,
 });
 
 test('LSNs parse as 64-bit positions and their distance is in bytes', () => {
-  assert.equal(parseLsn('16/B374D848'), (0x16n << 32n) + 0xB374D848n);
-  assert.equal(parseLsn('garbage'), undefined);
-  assert.equal(parseLsn(null), undefined);
-  assert.equal(lsnDistance(parseLsn('1/0')!, parseLsn('0/FFFFFF00')!), 256);
-  assert.equal(lsnDistance(parseLsn('0/10')!, parseLsn('0/20')!), 0);
+  assert.equal(readLsn('16/B374D848'), (0x16n << 32n) + 0xB374D848n);
+  assert.equal(readLsn('garbage'), undefined);
+  assert.equal(readLsn(null), undefined);
+  assert.equal(lsnDistance(readLsn('1/0')!, readLsn('0/FFFFFF00')!), 256);
+  assert.equal(lsnDistance(readLsn('0/10')!, readLsn('0/20')!), 0);
 });
 
 test('role primary passes only a server not in recovery', () => {
@@ -33,11 +33,11 @@ test('role replica passes only replicas; role any passes both', () => {
 
 test('a replica further behind the primary than maxLagBytes fails, and passes once caught up', () => {
   const limits = { role: 'replica' as const, maxLagBytes: 1024 * 1024 };
-  const behind = judgePostgres(replica('0/3000000'), limits, parseLsn('0/3200000'));
+  const behind = judgePostgres(replica('0/3000000'), limits, readLsn('0/3200000'));
   assert.equal(behind.pass, false);
   assert.equal(behind.lagBytes, 0x200000);
   assert.match(behind.detail, /lag 2097152 bytes > 1048576/);
-  const caughtUp = judgePostgres(replica('0/3200000'), limits, parseLsn('0/3200000'));
+  const caughtUp = judgePostgres(replica('0/3200000'), limits, readLsn('0/3200000'));
   assert.equal(caughtUp.pass, true);
   assert.equal(caughtUp.lagBytes, 0);
 });

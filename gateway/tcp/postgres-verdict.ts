@@ -1,7 +1,7 @@
 // The decision of the `postgres` health check: does this probe pass for the configured role
 // and lag limits? Pure: the probe, the lag reference and the limits in, a verdict out.
 import type { PostgresProbe } from './postgres-probe.js';
-import { lsnDistance } from './lsn.js';
+import { lsnDistance } from '../../sdk/db/lsn.js';
 
 export type PostgresRole = 'primary' | 'replica';
 
