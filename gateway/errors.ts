@@ -27,16 +27,16 @@ export class UnknownServerError extends TieredError {
   }
 }
 
-export type UpstreamErrorCode = 'UPSTREAM_CONNECT_TIMEOUT' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_CLOSED' | 'UPSTREAM_BAD_RESPONSE';
+export type ServerConnectionErrorCode = 'UPSTREAM_CONNECT_TIMEOUT' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_CLOSED' | 'UPSTREAM_BAD_RESPONSE';
 
 /**
  * A request the native engine could not complete on its server connection (socket errors keep
  * their own errno codes). `code` names the failure for the exchange's 502/504 detail; `parserCode`
  * keeps llhttp's HPE_* code of a malformed response.
  */
-export class UpstreamError extends TieredError {
-  declare readonly code: UpstreamErrorCode;
-  constructor(code: UpstreamErrorCode, message: string, readonly parserCode?: string) {
+export class ServerConnectionError extends TieredError {
+  declare readonly code: ServerConnectionErrorCode;
+  constructor(code: ServerConnectionErrorCode, message: string, readonly parserCode?: string) {
     super(code, message);
   }
 }

@@ -7,7 +7,7 @@ import type { Attempt, Exchange } from './exchange.js';
 import { requestHead } from './request-head.js';
 import { ResponseRelay } from './response-relay.js';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-connection.js';
-import type { UpstreamError } from '../errors.js';
+import type { ServerConnectionError } from '../errors.js';
 
 /** The attempt's request goes out at the end of the loop turn, with the other requests of the turn. */
 export function sendWithNativeParser(exchange: Exchange, attempt: Attempt, body: PassThrough | undefined): void {
@@ -54,7 +54,7 @@ class NativeAttempt extends ResponseRelay implements UpstreamHandler {
     this.relayEnd();
   }
 
-  onFail(error: UpstreamError | NodeJS.ErrnoException): void {
+  onFail(error: ServerConnectionError | NodeJS.ErrnoException): void {
     this.connection = undefined;
     const code = error.code;
     this.relayError(error as NodeJS.ErrnoException, code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'connect-timeout' : code === 'UPSTREAM_TIMEOUT' ? 'server-timeout' : 'other');

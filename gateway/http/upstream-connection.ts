@@ -7,7 +7,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { nativeParser, type NativeParser } from './llhttp.js';
-import { UpstreamError } from '../errors.js';
+import { ServerConnectionError } from '../errors.js';
 
 export interface UpstreamHandler {
   /** The request head is written: the request body may flow now. */
@@ -19,7 +19,7 @@ export interface UpstreamHandler {
   /** The response is complete. */
   onEnd(): void;
   /** The attempt failed; nothing more is reported. */
-  onFail(error: UpstreamError | NodeJS.ErrnoException): void;
+  onFail(error: ServerConnectionError | NodeJS.ErrnoException): void;
 }
 
 export interface ConnectionOwner {
@@ -89,7 +89,7 @@ export class UpstreamConnection {
     socket.on('end', () => this.onServerEnd());
     socket.on('error', (error) => this.fail(error));
     socket.on('close', () => this.onClose());
-    this.connectTimer = setTimeout(() => this.fail(new UpstreamError('UPSTREAM_CONNECT_TIMEOUT', `no connection within ${owner.connectTimeout} ms`)), owner.connectTimeout);
+    this.connectTimer = setTimeout(() => this.fail(new ServerConnectionError('UPSTREAM_CONNECT_TIMEOUT', `no connection within ${owner.connectTimeout} ms`)), owner.connectTimeout);
   }
 
   /** Sends one request: `head` is the whole request head; `body` (if any) follows, chunk-framed when `chunked`. */
@@ -184,7 +184,7 @@ export class UpstreamConnection {
     if (this.serverTimer) this.serverTimer.refresh();
     else {
       this.serverTimer = setTimeout(() => {
-        if (this.handler) this.fail(new UpstreamError('UPSTREAM_TIMEOUT', `server sent nothing for ${this.owner.serverTimeout} ms`));
+        if (this.handler) this.fail(new ServerConnectionError('UPSTREAM_TIMEOUT', `server sent nothing for ${this.owner.serverTimeout} ms`));
       }, this.owner.serverTimeout);
       this.serverTimer.unref();
     }
@@ -203,7 +203,7 @@ export class UpstreamConnection {
     } catch (error) {
       // A fault while relaying this response (a bug, not the server's bytes): this attempt fails
       // (502 or a cut response), the connection goes, and nothing escapes to end the process.
-      this.fail(Object.assign(new UpstreamError('UPSTREAM_CLOSED', `response relay failed: ${(error as Error).message}`), { cause: error }));
+      this.fail(Object.assign(new ServerConnectionError('UPSTREAM_CLOSED', `response relay failed: ${(error as Error).message}`), { cause: error }));
       return;
     }
     if (result instanceof Error) this.fail(parseError(result));
@@ -263,12 +263,12 @@ export class UpstreamConnection {
     if (this.handler) {
       // a read-until-close body ends here; anything else was cut short
       const result = this.parser.finish();
-      if (result instanceof Error) this.fail(new UpstreamError('UPSTREAM_CLOSED', 'server closed the connection before the response was complete'));
+      if (result instanceof Error) this.fail(new ServerConnectionError('UPSTREAM_CLOSED', 'server closed the connection before the response was complete'));
     }
     this.destroy();
   }
 
-  private fail(error: UpstreamError | NodeJS.ErrnoException): void {
+  private fail(error: ServerConnectionError | NodeJS.ErrnoException): void {
     const handler = this.handler;
     this.handler = undefined;
     this.body = undefined;
@@ -285,7 +285,7 @@ export class UpstreamConnection {
     if (this.handler) {
       const handler = this.handler;
       this.handler = undefined;
-      handler.onFail(new UpstreamError('UPSTREAM_CLOSED', 'server closed the connection'));
+      handler.onFail(new ServerConnectionError('UPSTREAM_CLOSED', 'server closed the connection'));
     }
     const parser = this.parser;
     setImmediate(() => parser.close()); // never from inside the parser's own callback
@@ -306,8 +306,8 @@ export function idleTime(hint: string | undefined): number {
   return match ? Math.max(0, Number(match[1]) * 1000 - KEEP_ALIVE_MARGIN) : DEFAULT_IDLE_MS;
 }
 
-function parseError(error: Error): UpstreamError {
+function parseError(error: Error): ServerConnectionError {
   const code = (error as NodeJS.ErrnoException).code ?? 'HPE_UNKNOWN';
-  return new UpstreamError('UPSTREAM_BAD_RESPONSE', `invalid response from server (${code}${error.message ? `: ${error.message}` : ''})`, code);
+  return new ServerConnectionError('UPSTREAM_BAD_RESPONSE', `invalid response from server (${code}${error.message ? `: ${error.message}` : ''})`, code);
 }
 
