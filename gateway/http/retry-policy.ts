@@ -1,16 +1,14 @@
-// When a failed attempt is tried again on another server. Pure.
-// - A connect failure never reached a server: retried for any method (the exchange holds the
-//   client's body back until the server is connected, so a body is never half-sent).
-// - An idempotent request (GET, HEAD, OPTIONS, PUT, DELETE) is also retried after an upstream
-//   reset before the response, and on 502/503/504, when it carries no body (a body already
-//   streamed to the first server cannot be sent again).
-// - A non-idempotent request is never retried once bytes may have reached a server.
-// - Never past `attempts` retries, never on a server already tried (the caller excludes them),
+// When a failed attempt is tried again on another server. Pure. The kind of failure is judged by
+// the rule the smart client uses too (sdk/http/semantics.ts `retryableFailure`: connect failures
+// for any method, resets and 502/503/504 for idempotent requests, timeouts never); on top:
+// - a body already streamed to a server cannot be sent again (the exchange holds the client's
+//   body back until the server is connected, so a connect failure never half-sent one);
+// - never past `attempts` retries, never on a server already tried (the caller excludes them),
 //   and only within the retry budget.
 
-import { isIdempotentMethod } from '../../sdk/http/semantics.js';
+import { isIdempotentMethod, retryableFailure, type AttemptFailure } from '../../sdk/http/semantics.js';
 
-export type AttemptFailure = 'connect' | 'reset' | 'status' | 'timeout';
+export type { AttemptFailure };
 
 export interface RetryQuestion {
   method: string | undefined;
@@ -26,12 +24,7 @@ export interface RetryQuestion {
 export function mayRetry(q: RetryQuestion): boolean {
   if (q.retries >= q.maxRetries) return false;
   if (q.hasBody) return false;
-  switch (q.failure) {
-    case 'connect': return true;
-    case 'reset':
-    case 'status': return isIdempotentMethod(q.method ?? 'GET');
-    default: return false;
-  }
+  return retryableFailure(q.failure, isIdempotentMethod(q.method ?? 'GET'));
 }
 
 export function requestHasBody(headers: { 'content-length'?: string; 'transfer-encoding'?: string }): boolean {

@@ -1,7 +1,8 @@
 // The request loop of the smart client: send an attempt, and while waiting, maybe hedge; when an
 // attempt fails, maybe retry on another host. Rules:
 // - a connect failure never reached the server: any method may be retried;
-// - resets, timeouts and 502/503/504 are retried only for idempotent requests;
+// - resets and 502/503/504 are retried only for idempotent requests, timeouts never
+//   (semantics.ts retryableFailure: the one rule, shared with the gateway);
 // - a retry needs the retry budget and goes to a host not tried yet for this request;
 // - an idempotent request still waiting after the hedge delay gets one hedge, if the hedge
 //   budget allows, on a host this request has not used; the first acceptable answer wins and
@@ -20,7 +21,7 @@ import { Attempt, type AttemptOwner, type AttemptRequest, type AttemptResult } f
 import type { DeadlineEntry, DeadlineQueue } from './deadlines.js';
 import type { ClientMetrics } from './metrics.js';
 import { HttpResponse } from './response.js';
-import { isRetryableStatus } from './semantics.js';
+import { isRetryableStatus, retryableFailure } from './semantics.js';
 
 export interface DispatchContext {
   pool: ServerPool;
@@ -46,8 +47,13 @@ export interface DispatchInput {
 }
 
 export function isRetryable(result: AttemptResult, idempotent: boolean): boolean {
-  if (result.kind === 'error') return result.outcome === 'connect-error' || (idempotent && result.outcome !== 'cancelled');
-  return idempotent && isRetryableStatus(result.data.statusCode);
+  if (result.kind !== 'error') return isRetryableStatus(result.data.statusCode) && retryableFailure('status', idempotent);
+  switch (result.outcome) {
+    case 'connect-error': return retryableFailure('connect', idempotent);
+    case 'timeout': return retryableFailure('timeout', idempotent);
+    case 'cancelled': return false;
+    default: return retryableFailure('reset', idempotent);
+  }
 }
 
 /**
