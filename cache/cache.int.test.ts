@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestStack, type TestStack } from '../ops/stack/testing.js';
-import { buildRing, createCache, createMemcachedStore, type Cache, type StoreSpec } from './index.js';
+import { memcachedPlacement, createCache, createMemcachedStore, type Cache, type StoreSpec } from './index.js';
 import { runStampede } from './fixtures/children.js';
 import { sleep } from './timeouts.js';
 
@@ -144,7 +144,7 @@ describe('cache on real memcached and Redis', () => {
   test('memcached node killed mid-run: no caller error, only its keys reload, recovery probed', async () => {
     const servers = stack.memcached.map((m) => m.address);
     const cache = open({ store: specs().memcached, l1: false, namespace: fresh('kill') });
-    const ring = buildRing(servers);
+    const ring = memcachedPlacement(servers);
     const calls = new Map<string, number>();
     const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
     const storeKey = (k: string) => `${cache.namespace}:v:${k}`;

@@ -9,7 +9,7 @@ export { jsonSerializer } from './envelope.js';
 export { createMemcachedStore, type MemcachedStoreOptions } from './stores/memcached.js';
 export { createRedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { createMemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { buildRing, type HashRing } from './stores/ring.js';
+export { memcachedPlacement, type KeyPlacement } from './stores/ring.js';
 export {
   CacheError, StoreDownError, ValueTooLargeError, InvalidKeyError, LoadTimeoutError, DecodeError, RelayError,
 } from './errors.js';

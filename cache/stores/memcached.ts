@@ -8,7 +8,7 @@ import memjs from 'memjs';
 import { createLogger } from '../../sdk/log/logger.js';
 import { StoreDownError, ValueTooLargeError } from '../errors.js';
 import { ttlSeconds, type CacheStore } from '../store.js';
-import { buildRing } from './ring.js';
+import { memcachedPlacement } from './ring.js';
 import { Breaker } from '../breaker.js';
 
 export interface MemcachedStoreOptions {
@@ -40,7 +40,7 @@ export function createMemcachedStore(options: MemcachedStoreOptions): CacheStore
     failover: false,
     logger: { log: (...args: unknown[]) => log.debug({ memjs: args.map(String).join(' ') }, 'memjs') },
   });
-  const ring = buildRing(options.servers);
+  const ring = memcachedPlacement(options.servers);
   // memjs uses the returned value as an index into client.servers (its .d.ts says string).
   // wrap() has just located the key (memjs asks synchronously inside the same call): reuse it.
   let located = { key: '', index: 0 };

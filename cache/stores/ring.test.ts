@@ -1,21 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRing } from './ring.js';
+import { memcachedPlacement } from './ring.js';
 import { memcachedExpiry } from './memcached.js';
 
 const servers = (n: number) => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}:11211`);
 const keys = Array.from({ length: 20_000 }, (_, i) => `user:${i}`);
 
 test('keys spread over every server, none with more than twice its share', () => {
-  const ring = buildRing(servers(4));
+  const ring = memcachedPlacement(servers(4));
   const counts = [0, 0, 0, 0];
   for (const key of keys) counts[ring.locate(key)]++;
   for (const c of counts) assert.ok(c > keys.length / 8 && c < keys.length / 2, `unbalanced: ${counts}`);
 });
 
 test('adding a 5th server to 4 moves about a fifth of the keys, all of them to the new server', () => {
-  const before = buildRing(servers(4));
-  const after = buildRing(servers(5));
+  const before = memcachedPlacement(servers(4));
+  const after = memcachedPlacement(servers(5));
   let moved = 0;
   for (const key of keys) {
     const a = before.locate(key);
@@ -30,12 +30,12 @@ test('adding a 5th server to 4 moves about a fifth of the keys, all of them to t
 });
 
 test('the same servers give the same placement (deterministic) and one server owns everything', () => {
-  const a = buildRing(servers(3));
-  const b = buildRing(servers(3));
+  const a = memcachedPlacement(servers(3));
+  const b = memcachedPlacement(servers(3));
   for (const key of keys.slice(0, 500)) assert.equal(a.locate(key), b.locate(key));
-  const one = buildRing(servers(1));
+  const one = memcachedPlacement(servers(1));
   assert.equal(one.locate('x'), 0);
-  assert.throws(() => buildRing([]), RangeError);
+  assert.throws(() => memcachedPlacement([]), RangeError);
 });
 
 test('memcached expiry: seconds up to 30 days, a Unix time beyond (memcached\'s rule)', () => {

@@ -1,11 +1,14 @@
 // Consistent hashing with bounded load (Mirrokni, Thorup & Zadimoghaddam 2017; Vimeo, Google
-// Cloud LB). Each server owns points on a 32-bit ring in proportion to its weight; a key goes to
+// Cloud LB), on the one ring (ring.ts). Each server owns points in proportion to its weight; a key goes to
 // the first server clockwise from its hash, unless that server already carries more than
 // `balanceFactor` × its fair share of the in-flight requests, in which case the walk goes on.
 // Adding one server to n moves about 1/(n+1) of the keys; a hot key spills over instead of
 // melting one server. The caller supplies the key (source IP, URI, header or cookie value).
 import type { Rng } from '../random.js';
 import type { Candidate, PickRequest, Picker } from './candidate.js';
+import { hash32, weightedRing, type HashRing } from './ring.js';
+
+export { hash32 };
 
 export interface HashOptions {
   /** Ring points per server of average weight (more points: smoother shares, bigger ring). */
@@ -14,63 +17,19 @@ export interface HashOptions {
   balanceFactor?: number;
 }
 
-export interface HashRing {
-  signature: string;
-  points: Uint32Array;
-  owners: Uint32Array; // index into the servers array the ring was built from
-}
-
 export interface HashState {
   ring?: HashRing;
-}
-
-/** FNV-1a over UTF-16 code units, finished with the murmur3 avalanche so nearby keys scatter. */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-export function buildRing(servers: readonly Candidate[], replicas: number, signature: string): HashRing {
-  const mean = servers.reduce((sum, s) => sum + s.weight, 0) / servers.length;
-  const entries: [number, number][] = [];
-  servers.forEach((server, index) => {
-    const count = Math.max(1, Math.round((replicas * server.weight) / mean));
-    for (let i = 0; i < count; i++) entries.push([hash32(`${server.id}#${i}`), index]);
-  });
-  entries.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  return {
-    signature,
-    points: Uint32Array.from(entries, (e) => e[0]),
-    owners: Uint32Array.from(entries, (e) => e[1]),
-  };
+  signature?: string;
 }
 
 function ringFor(servers: readonly Candidate[], state: HashState, replicas: number): HashRing {
   let signature = '';
   for (const s of servers) signature += `${s.id}\u0000${Math.round(s.weight * 1000)}\u0001`;
-  if (state.ring?.signature !== signature) state.ring = buildRing(servers, replicas, signature);
-  return state.ring;
-}
-
-/** First ring position at or after `point` (wrapping). */
-function lowerBound(points: Uint32Array, point: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (points[mid] < point) lo = mid + 1;
-    else hi = mid;
+  if (!state.ring || state.signature !== signature) {
+    state.ring = weightedRing(servers, replicas);
+    state.signature = signature;
   }
-  return lo === points.length ? 0 : lo;
+  return state.ring;
 }
 
 export function pickHash<C extends Candidate>(
@@ -80,7 +39,7 @@ export function pickHash<C extends Candidate>(
   if (servers.length === 1) return servers[0];
   const ring = ringFor(servers, state, options.replicas);
   const point = key === undefined ? Math.floor(rng() * 4294967296) : hash32(key);
-  const start = lowerBound(ring.points, point);
+  const start = ring.at(point);
   if (!(options.balanceFactor > 0)) return servers[ring.owners[start]];
   let totalWeight = 0;
   let totalInFlight = 1; // counting the request being placed

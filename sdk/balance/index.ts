@@ -5,7 +5,8 @@ export { pickRoundRobin, newRoundRobinState, createRoundRobinPicker, type RoundR
 export { pickLeastConn, createLeastConnPicker } from './leastconn.js';
 export { pickRandomTwo, createRandomPicker } from './random.js';
 export { pickP2cEwma, ewmaCost, createP2cEwmaPicker, type P2cEwmaOptions } from './p2c-ewma.js';
-export { pickHash, hash32, buildRing, createHashPicker, type HashOptions, type HashRing, type HashState } from './hash.js';
+export { pickHash, createHashPicker, type HashOptions, type HashState } from './hash.js';
+export { hash32, ketamaHash, ketamaRing, weightedRing, ringOf, type HashRing } from './ring.js';
 export { pickFirst, createFirstPicker } from './first.js';
 export {
   eligible, slowstartWeight, ADMIN_STATES,
