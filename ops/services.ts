@@ -36,7 +36,7 @@ export function listeningPort(line: string): { name: string; port: number } | un
   try {
     const entry = JSON.parse(line) as { frontend?: unknown; port?: unknown; listen?: unknown; msg?: unknown };
     if (typeof entry.msg !== 'string' || !entry.msg.includes('listening')) return undefined;
-    // HTTP frontends and the admin port log `port`; TCP frontends only `listen` (host:port).
+    // Every listening line logs `port` (TCP frontends since issue 16; `listen` as a fallback).
     const fromListen = typeof entry.listen === 'string' ? Number(/:(\d+)$/.exec(entry.listen)?.[1]) : NaN;
     const port = typeof entry.port === 'number' ? entry.port : fromListen;
     if (!Number.isInteger(port) || port <= 0) return undefined;

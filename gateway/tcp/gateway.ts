@@ -96,7 +96,7 @@ export async function startTcpGateway(input: TcpGatewayInput | unknown, options:
   const open = async (f: TcpFrontendConfig) => {
     const frontend = await startTcpFrontend(f, { backends: set.backends, accessLog: options.accessLog });
     frontends.set(f.name, frontend);
-    log.info({ frontend: f.name, listen: `${frontend.address.host}:${frontend.address.port}` }, `tcp frontend ${f.name} listening on ${frontend.address.host}:${frontend.address.port}`);
+    log.info({ frontend: f.name, listen: `${frontend.address.host}:${frontend.address.port}`, port: frontend.address.port }, `tcp frontend ${f.name} listening on ${frontend.address.host}:${frontend.address.port}`);
   };
   try {
     for (const f of config.frontends) await open(f);
