@@ -3,90 +3,26 @@
 // failed request; --workers N shares health state across workers.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpRequest, startTestBackend, type TestBackend } from './test-backends.js';
+import { httpRequest, loadLoop, startTestBackend, type TestBackend } from './test-backends.js';
+import { startGatewayCli, type GatewayProcess } from './test-process.js';
 import { eventually } from '../sdk/testing/eventually.js';
 
-const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tiered-gw-'));
-const children = new Set<ChildProcess>();
+const running: GatewayProcess[] = [];
 
-interface Running {
-  child: ChildProcess;
-  ports: Record<string, number>;
-  exited: Promise<number | null>;
+/** Starts `tiered gateway …` (test-process.ts); stopped after the file if a test left it running. */
+async function startCli(args: string[], expect: string[]): Promise<GatewayProcess> {
+  const gw = await startGatewayCli(args, expect);
+  running.push(gw);
+  return gw;
 }
 
-/** Starts `tiered gateway …`; resolves when every expected frontend (and admin) logged its port. */
-async function startCli(args: string[], expect: string[]): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/cli.ts', 'gateway', ...args], {
-    cwd: root, env: { ...process.env, TIERED_LOG_LEVEL: 'info', TIERED_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    children.delete(child);
-    resolve(code);
-  }));
-  const ports: Record<string, number> = {};
-  let buffered = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${buffered.slice(-2000)}`)), 90_000);
-    child.stderr!.on('data', (c) => (buffered += String(c)));
-    child.stdout!.on('data', (chunk) => {
-      buffered += String(chunk);
-      for (const line of String(chunk).split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const entry = JSON.parse(line) as { frontend?: string; port?: number; msg?: string };
-          if (entry.port && entry.msg?.includes('listening')) ports[entry.frontend ?? 'admin'] = entry.port;
-        } catch {}
-      }
-      if (expect.every((name) => ports[name])) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', () => reject(new Error(`gateway exited: ${buffered.slice(-2000)}`)));
-  });
-  return { child, ports, exited };
-}
-
-/** Requests in a loop from `concurrency` keep-alive clients until stopped; counts failures. */
-function load(port: number, concurrency: number) {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let running = true;
-  const result = { ok: 0, failed: [] as string[], bodies: new Map<string, number>() };
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (running) {
-      try {
-        const res = await httpRequest(port, { path: '/load', agent });
-        if (res.status === 200) {
-          result.ok++;
-          const who = res.body.split(' ')[0];
-          result.bodies.set(who, (result.bodies.get(who) ?? 0) + 1);
-        } else result.failed.push(`status ${res.status}`);
-      } catch (error) {
-        result.failed.push((error as Error).message);
-      }
-    }
-  });
-  return {
-    result,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      agent.destroy();
-    },
-  };
-}
-
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
+after(async () => {
+  await Promise.all(running.map((gw) => gw.stop(1000)));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -123,7 +59,7 @@ describe('tiered gateway process', () => {
     write(one, 'roundrobin');
     try {
       const gw = await startCli(['-c', file], ['web', 'admin']);
-      const traffic = load(gw.ports.web, 8);
+      const traffic = loadLoop(gw.ports.web, 8);
       await eventually('traffic flows', () => traffic.result.ok > 100);
       write(two, 'leastconn');
       gw.child.kill('SIGHUP');

@@ -2,7 +2,7 @@
 // their own name, can be slowed down, broken or stopped, and count what they received.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { request as httpRequestRaw } from 'node:http';
+import { Agent, request as httpRequestRaw } from 'node:http';
 
 export interface TestBackend {
   readonly name: string;
@@ -116,4 +116,46 @@ export const HTTP_ENGINES = ['native', 'undici', 'http-proxy-3'] as const;
 /** The same backends, carried by `engine`. */
 export function withEngine<T extends object>(engine: (typeof HTTP_ENGINES)[number], backends: T[]): (T & { engine: string })[] {
   return backends.map((b) => ({ ...b, engine }));
+}
+
+/**
+ * Requests in a loop from `concurrency` keep-alive clients until stopped; counts answers by the
+ * backend that gave them and failures. `resendOnce`: like browsers and most HTTP clients, a GET
+ * whose connection broke before any answer is sent once more, on a new connection (RFC 9110
+ * §9.2.2: idempotent); only a request that still fails counts as failed.
+ */
+export function loadLoop(port: number, concurrency: number, options: { resendOnce?: boolean } = {}) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let running = true;
+  const result = { ok: 0, resent: 0, failed: [] as string[], bodies: new Map<string, number>() };
+  const once = (fresh = false) => httpRequest(port, { path: '/load', agent: fresh ? false : agent });
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (running) {
+      try {
+        let res: SimpleResponse;
+        try {
+          res = await once();
+        } catch (error) {
+          if (!options.resendOnce) throw error;
+          result.resent++;
+          res = await once(true);
+        }
+        if (res.status === 200) {
+          result.ok++;
+          const who = res.body.split(' ')[0];
+          result.bodies.set(who, (result.bodies.get(who) ?? 0) + 1);
+        } else result.failed.push(`status ${res.status}`);
+      } catch (error) {
+        result.failed.push((error as Error).message);
+      }
+    }
+  });
+  return {
+    result,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      agent.destroy();
+    },
+  };
 }
