@@ -43,10 +43,6 @@ type ToPrimary =
 
 const log = createLogger('gateway');
 
-/** What a worker runs: every frontend (the primary serves none). */
-function workerConfig(config: GatewayConfig): GatewayConfig {
-  return config;
-}
 
 function onSignals(reload: () => Promise<void>, stop: () => Promise<void>): void {
   process.on('SIGHUP', () => {
@@ -127,7 +123,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
     },
     onReload: (next) => {
       config = next;
-      broadcast({ t: 'config', config: workerConfig(next) });
+      broadcast({ t: 'config', config: next }); // workers serve every frontend; the primary none
     },
   });
   // The first start of every worker: all ready, or the first failure (it ends the gateway with that
@@ -170,7 +166,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
         }
       }
     });
-    worker.send({ t: 'config', config: workerConfig(config) } satisfies ToWorker);
+    worker.send({ t: 'config', config } satisfies ToWorker);
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) {
         slot.worker = undefined;

@@ -104,7 +104,12 @@ test('tiered up: the gateway runs as a supervised child; SIGKILL → started aga
     assert.equal(await exited, 0);
     await eventually('no process left', () => [...gatewayPids, ...serverPids].every((pid) => !alive(pid)), 20_000);
   } finally {
-    if (up.exitCode === null) up.kill('SIGKILL');
+    // A failed assertion: stop `tiered up` the way a user does, so its children go with it.
+    if (up.exitCode === null) {
+      up.kill('SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      if (up.exitCode === null) up.kill('SIGKILL');
+    }
     await app.stop();
   }
 });
