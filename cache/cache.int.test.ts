@@ -99,6 +99,36 @@ describe('cache on real memcached and Redis', () => {
         assert.equal(await cache.getOrLoad('post:3', load, { tags: ['author:8'] }), 3);
       });
 
+      test('getMany: one loader call for the misses, fills visible to getOrLoad and another cache, tags honoured', async () => {
+        const ns = fresh('many');
+        const cache = open({ store: specs()[kind], l1: false, namespace: ns });
+        const calls: string[][] = [];
+        const loader = async (keys: string[]) => {
+          calls.push(keys);
+          return keys.map((k) => (k.endsWith(':404') ? undefined : { k, n: calls.length }));
+        };
+        await cache.getOrLoad('post:2', async () => ({ k: 'post:2', n: 0 }), { tags: ['page'] });
+        const keys = Array.from({ length: 50 }, (_, i) => `post:${i + 1}`).concat('post:404');
+        const first = await cache.getMany(keys, loader, { tags: ['page'] });
+        assert.equal(calls.length, 1);
+        assert.equal(calls[0].length, 50, 'post:2 was cached');
+        assert.deepEqual(first[1], { k: 'post:2', n: 0 });
+        assert.deepEqual(first[49], { k: 'post:50', n: 1 });
+        assert.equal(first[50], undefined);
+        const other = open({ store: specs()[kind], l1: false, namespace: ns });
+        assert.deepEqual(await other.getMany(keys, loader, { tags: ['page'] }), first, 'a second cache reads the fills');
+        assert.deepEqual(await other.getOrLoad('post:7', async () => 'no'), { k: 'post:7', n: 1 });
+        assert.equal(calls.length, 1);
+        await cache.invalidateTags('page');
+        const again = await other.getMany(['post:1', 'post:2'], loader, { tags: ['page'] });
+        assert.deepEqual(again, [{ k: 'post:1', n: 2 }, { k: 'post:2', n: 2 }], 'a tag bump makes the batch stale');
+      });
+
+      test('getMany from 2 real processes × 8 concurrent calls over 40 cold keys → each key loaded once', async () => {
+        const result = await runStampede(2, { store: specs()[kind], key: fresh('many-stampede'), readers: 8, loadMs: 200, many: 40 });
+        assert.equal(result.calls, 40, `keys loaded per process: ${result.perChild}`);
+      });
+
       test('4 real processes × 250 concurrent cold readers, with leases → 1 loader call', async () => {
         const result = await runStampede(4, { store: specs()[kind], key: fresh('stampede'), readers: 250, loadMs: 300 });
         assert.equal(result.calls, 1, `loader calls per process: ${result.perChild}`);

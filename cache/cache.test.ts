@@ -261,3 +261,67 @@ test('read-your-writes with tags: after invalidateTags() a new caller gets fresh
   assert.equal(await early, 'old');
   assert.equal(await cache.getOrLoad('k', async () => db.row, { tags: ['t'] }), 'new');
 });
+
+test('getMany: one store read, one loader call for the misses, answers in order; hits and flights not loaded again', async () => {
+  const cache = memory();
+  const calls: string[][] = [];
+  const loader = async (keys: string[]) => {
+    calls.push(keys);
+    await sleep(10);
+    return keys.map((k) => (k === 'p:404' ? undefined : `v(${k})`));
+  };
+  assert.equal(await cache.getOrLoad('p:1', async () => 'cached'), 'cached');
+  const single = cache.getOrLoad('p:2', async () => {
+    await sleep(30);
+    return 'single';
+  });
+  const values = await cache.getMany(['p:1', 'p:2', 'p:3', 'p:404', 'p:3', 'p:4'], loader);
+  assert.deepEqual(values, ['cached', 'single', 'v(p:3)', undefined, 'v(p:3)', 'v(p:4)']);
+  await single;
+  assert.deepEqual(calls, [['p:3', 'p:404', 'p:4']], 'one call, the misses only, each once');
+  assert.deepEqual(await cache.getMany(['p:4', 'p:404', 'p:3'], loader), ['v(p:4)', undefined, 'v(p:3)']);
+  assert.equal(calls.length, 1, 'all cached now (the not-found too)');
+  assert.equal(await cache.getOrLoad('p:3', async () => 'other'), 'v(p:3)', 'getOrLoad sees getMany fills');
+});
+
+test('getMany: concurrent calls over the same keys share flights; an invalidation during the load is not written back', async () => {
+  const cache = memory();
+  let calls = 0;
+  let row = 'old';
+  const loader = async (keys: string[]) => {
+    calls++;
+    const read = row;
+    await sleep(30);
+    return keys.map(() => read);
+  };
+  const [a, b] = await Promise.all([cache.getMany(['x', 'y'], loader), cache.getMany(['y', 'x'], loader)]);
+  assert.deepEqual([a, b], [['old', 'old'], ['old', 'old']]);
+  assert.equal(calls, 1);
+  const inFlight = cache.getMany(['z'], loader);
+  await sleep(5);
+  row = 'new';
+  await cache.invalidate('z');
+  assert.deepEqual(await inFlight, ['old']);
+  assert.deepEqual(await cache.getMany(['z'], loader), ['new'], 'the stale fill was rejected');
+});
+
+test('getMany: a loader answering the wrong number of values fails the call; the store down still answers (degraded)', async () => {
+  const cache = memory();
+  await assert.rejects(cache.getMany(['a', 'b'], async () => ['only one']), /1 answers for 2 keys/);
+  assert.deepEqual(await cache.getMany(['a', 'b'], async (keys) => keys), ['a', 'b'], 'nothing was cached by the failed call');
+  const down: CacheStore = {
+    kind: 'down', maxItemSize: 1000,
+    get: async () => { throw new StoreDownError('down'); },
+    getMulti: async () => { throw new StoreDownError('down'); },
+    set: async () => { throw new StoreDownError('down'); },
+    add: async () => { throw new StoreDownError('down'); },
+    delete: async () => { throw new StoreDownError('down'); },
+    incr: async () => { throw new StoreDownError('down'); },
+    close: async () => {},
+  };
+  const degraded = createCache({ store: down, l1: false });
+  let calls = 0;
+  assert.deepEqual(await degraded.getMany(['a', 'b', 'c'], async (keys) => (calls++, keys.map((k) => k.toUpperCase()))), ['A', 'B', 'C']);
+  assert.equal(calls, 1, 'one loader call for the batch, store down');
+  await assert.rejects(degraded.getMany(['ok', ''], async (keys) => keys), /empty/);
+});

@@ -13,7 +13,7 @@ import { keySpace, type KeySpace } from './keys.js';
 import { L1 } from './l1.js';
 import { createCacheMetrics, type CacheMetrics } from './metrics.js';
 import { resolveDefaults, resolveLoad, type CacheOptions, type LoadOptions, type ResolvedLoad, type StoreSpec } from './options.js';
-import { ReadThrough, type Loader } from './read-through.js';
+import { ReadThrough, singleOf, type Loader, type ManyLoader } from './read-through.js';
 import type { CacheStore } from './store.js';
 import { createMemcachedStore } from './stores/memcached.js';
 import { createMemoryStore } from './stores/memory.js';
@@ -106,18 +106,8 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.l1 && (!this.bus || this.bus.healthy)) {
-      const now = this.clock();
-      const entry = this.l1.get(full, now);
-      if (entry) {
-        this.metrics.hit('l1');
-        // XFetch on L1 hits too: a key served only from L1 is still refreshed before it expires
-        if (shouldRefreshEarly(entry, now, this.random, this.beta)) {
-          this.engine.refreshInBackground(key, loader, resolveLoad(this.defaults, options), entry as Entry<T>);
-        }
-        return Promise.resolve(entry.value as T | undefined);
-      }
-    }
+    const local = this.fromL1(key, full, loader, options);
+    if (local) return Promise.resolve(local.value);
     let flight = this.flights.get(full) as Promise<T | undefined> | undefined;
     if (!flight) {
       const started: Promise<T | undefined> = this.engine.resolve(key, loader, resolveLoad(this.defaults, options)).finally(() => {
@@ -127,6 +117,49 @@ export class Cache {
       this.flights.set(full, flight);
     }
     return flight;
+  }
+
+  /**
+   * Many keys at once: what getOrLoad does for one, with one store read for all of them and ONE
+   * `loader(missingKeys)` call for the misses (answers in the order of the keys it was given;
+   * `undefined` = not found, cached for negativeTtl). L1 hits and keys already loading in this
+   * process are not read again; the options (ttl, tags…) apply to every key. Answers come back
+   * in the order of `keys` (duplicates allowed).
+   */
+  getMany<T>(keys: readonly string[], loader: ManyLoader<T>, options?: LoadOptions): Promise<(T | undefined)[]> {
+    let fulls: string[];
+    try {
+      fulls = keys.map((k) => this.keys.entry(k));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const answers = new Map<string, Promise<T | undefined>>();
+    const mine: string[] = [];
+    const settle = new Map<string, { resolve: (v: T | undefined) => void; reject: (e: unknown) => void }>();
+    keys.forEach((key, i) => {
+      if (answers.has(key)) return;
+      const full = fulls[i];
+      const local = this.fromL1(key, full, singleOf(key, loader), options);
+      if (local) return void answers.set(key, Promise.resolve(local.value));
+      const joined = this.flights.get(full) as Promise<T | undefined> | undefined;
+      if (joined) return void answers.set(key, joined);
+      const flight = new Promise<T | undefined>((resolve, reject) => settle.set(key, { resolve, reject }));
+      flight.catch(() => {}); // rejected through Promise.all below; a flight nobody else joined must not be unhandled
+      const done = () => {
+        if (this.flights.get(full) === flight) this.flights.delete(full);
+      };
+      flight.then(done, done);
+      this.flights.set(full, flight);
+      answers.set(key, flight);
+      mine.push(key);
+    });
+    if (mine.length) {
+      this.engine.resolveMany(mine, loader, resolveLoad(this.defaults, options)).then(
+        (values) => mine.forEach((key, i) => settle.get(key)!.resolve(values[i])),
+        (error) => mine.forEach((key) => settle.get(key)!.reject(error)),
+      );
+    }
+    return Promise.all(keys.map((key) => answers.get(key)!));
   }
 
   /** A fresh cached value without loading (undefined on a miss, a stale value or store trouble). */
@@ -190,6 +223,20 @@ export class Cache {
   async close(): Promise<void> {
     await this.bus?.close();
     if (this.ownsStore) await this.store.close();
+  }
+
+  /** A fresh L1 entry (trusted only while the bus is subscribed), refreshed early by XFetch. */
+  private fromL1<T>(key: string, full: string, loader: Loader<T>, options?: LoadOptions): { value: T | undefined } | undefined {
+    if (!this.l1 || (this.bus && !this.bus.healthy)) return undefined;
+    const now = this.clock();
+    const entry = this.l1.get(full, now);
+    if (!entry) return undefined;
+    this.metrics.hit('l1');
+    // XFetch on L1 hits too: a key served only from L1 is still refreshed before it expires
+    if (shouldRefreshEarly(entry, now, this.random, this.beta)) {
+      this.engine.refreshInBackground(key, loader, resolveLoad(this.defaults, options), entry as Entry<T>);
+    }
+    return { value: entry.value as T | undefined };
   }
 
   /**

@@ -2,7 +2,7 @@
 export { createCache, openStore, Cache } from './cache.js';
 export { cacheConfigSchema, cacheOptionsFromConfig, type CacheConfig } from './config.js';
 export type { CacheOptions, LoadOptions, StoreSpec, Duration } from './options.js';
-export type { Loader } from './read-through.js';
+export type { Loader, ManyLoader } from './read-through.js';
 export type { CacheStore } from './store.js';
 export type { Serializer } from './envelope.js';
 export { jsonSerializer } from './envelope.js';

@@ -18,6 +18,29 @@ import { race, sleep } from './timeouts.js';
 
 export type Loader<T> = () => Promise<T | undefined> | T | undefined;
 
+/** getMany's loader: the keys that missed, in order; one answer per key (undefined = not found). */
+export type ManyLoader<T> = (keys: string[]) => Promise<readonly (T | undefined)[]> | readonly (T | undefined)[];
+
+/**
+ * One call of `loader` for all of `keys`, shared: each key's loader resolves to its own answer.
+ * The batch starts when the first key's loader is called (so keys that end up not loading never
+ * start it) and runs once.
+ */
+export function shareBatch<T>(keys: readonly string[], loader: ManyLoader<T>): (key: string) => Loader<T> {
+  let batch: Promise<readonly (T | undefined)[]> | undefined;
+  const run = () => (batch ??= Promise.resolve().then(() => loader([...keys])).then((values) => {
+    if (!Array.isArray(values) || values.length !== keys.length) {
+      throw new TypeError(`getMany loader returned ${Array.isArray(values) ? values.length : typeof values} answers for ${keys.length} keys`);
+    }
+    return values;
+  }));
+  const index = new Map(keys.map((k, i) => [k, i]));
+  return (key) => async () => (await run())[index.get(key)!];
+}
+
+/** One key's loader from a ManyLoader (fallbacks and XFetch refreshes of a single key). */
+export const singleOf = <T>(key: string, loader: ManyLoader<T>): Loader<T> => () => shareBatch([key], loader)(key)();
+
 export interface ReadThroughDeps {
   store: CacheStore;
   keys: KeySpace;
@@ -65,6 +88,100 @@ export class ReadThrough {
     }
     d.metrics.miss();
     return this.loadUnderLease(key, loader, o, state === 'stale' ? entry : undefined, epoch);
+  }
+
+  /**
+   * getMany's engine, for distinct keys (the caller guarantees no other flight of them in this
+   * process): one store read for every entry and tag version, leases for the misses taken
+   * together, ONE loader call for the misses whose lease this call won, each filled under its
+   * lease. A miss whose lease another process holds waits for it as getOrLoad does (or serves
+   * its stale value); store trouble degrades to one loader call for what is not cached.
+   */
+  async resolveMany<T>(keys: readonly string[], loader: ManyLoader<T>, o: ResolvedLoad): Promise<(T | undefined)[]> {
+    const { d } = this;
+    const epoch = d.l1?.epoch ?? 0;
+    const degradedAll = () => this.degradedMany(keys, loader, o);
+    if (!d.breaker.admit()) return degradedAll();
+    let entries: (Entry<T> | undefined)[];
+    try {
+      entries = await this.readMany<T>(keys, o.tags);
+      d.breaker.success();
+    } catch (error) {
+      if (!(error instanceof StoreDownError)) throw error;
+      this.storeFailed(error);
+      return degradedAll();
+    }
+    const out: (T | undefined)[] = new Array(keys.length);
+    const misses: number[] = [];
+    const now = d.clock();
+    entries.forEach((entry, i) => {
+      if (entry && classify(entry, now) === 'fresh') {
+        d.metrics.hit('l2');
+        d.l1?.set(d.keys.entry(keys[i]), entry, now, epoch);
+        if (shouldRefreshEarly(entry, now, d.random, d.beta)) this.refreshInBackground(keys[i], singleOf(keys[i], loader), o, entry);
+        out[i] = entry.value;
+      } else {
+        d.metrics.miss();
+        misses.push(i);
+      }
+    });
+    if (misses.length === 0) return out;
+    const staleOf = (i: number) => {
+      const entry = entries[i];
+      return entry && classify(entry, now) === 'stale' ? entry : undefined;
+    };
+    let leases: (Lease | undefined)[];
+    try {
+      leases = await Promise.all(misses.map((i) => takeLease(d.store, d.keys.lease(keys[i]), d.leaseTtl)));
+    } catch (error) {
+      if (!(error instanceof StoreDownError)) throw error;
+      this.storeFailed(error);
+      const values = await this.degradedMany(misses.map((i) => keys[i]), loader, o);
+      misses.forEach((i, j) => (out[i] = values[j]));
+      return out;
+    }
+    const won = misses.filter((_, j) => leases[j]);
+    const loaderOf = shareBatch(won.map((i) => keys[i]), loader);
+    await Promise.all(misses.map(async (i, j) => {
+      const lease = leases[j];
+      const stale = staleOf(i);
+      if (lease) {
+        out[i] = await this.loadAndFill(keys[i], loaderOf(keys[i]), o, lease, stale, epoch);
+      } else if (stale) {
+        d.metrics.staleServed('lease-held');
+        out[i] = stale.value;
+      } else {
+        // Another process loads this key: wait for its fill like getOrLoad (its own lease loop).
+        out[i] = await this.loadUnderLease(keys[i], singleOf(keys[i], loader), o, undefined, epoch);
+      }
+    }));
+    return out;
+  }
+
+  /** Entries of many keys (tags checked) with one store read, plus one for tags recorded only in entries. */
+  private async readMany<T>(keys: readonly string[], tags: readonly string[]): Promise<(Entry<T> | undefined)[]> {
+    const { d } = this;
+    const raw = await d.store.getMulti([...keys.map((k) => d.keys.entry(k)), ...tags.map((t) => d.keys.tag(t))]);
+    const current = tagVersionsFrom(tags, raw.slice(keys.length));
+    const entries = keys.map((key, i): Entry<T> | undefined => {
+      const bytes = raw[i];
+      if (!bytes) return undefined;
+      try {
+        return decodeEntry<T>(key, bytes, d.serializer);
+      } catch (error) {
+        this.malformedEntry(key, d.keys.entry(key), bytes, error);
+        return undefined;
+      }
+    });
+    const extra = [...new Set(entries.flatMap((e) => (e ? Object.keys(e.tags) : [])))].filter((t) => !(t in current));
+    if (extra.length) Object.assign(current, tagVersionsFrom(extra, await d.store.getMulti(extra.map((t) => d.keys.tag(t)))));
+    return entries.map((e) => (e && tagsCurrent(e.tags, current) ? e : undefined));
+  }
+
+  /** Store unavailable for a batch: one loader call for all of it (nothing cached). */
+  private async degradedMany<T>(keys: readonly string[], loader: ManyLoader<T>, o: ResolvedLoad): Promise<(T | undefined)[]> {
+    const loaderOf = shareBatch(keys, loader);
+    return Promise.all(keys.map((key) => this.degraded(key, loaderOf(key), o)));
   }
 
   /** The entry with its tags checked against their current versions; undefined if none or tag-stale. */
