@@ -2,7 +2,7 @@
 // Frontends are a union on `mode` (http | tcp: the tcp fields come from gateway/tcp/config.ts);
 // backends are shared by both modes. Defaults live here, on the schema.
 import { z } from 'zod';
-import { nativeParser } from './http/llhttp.js';
+import { nativeParser } from './frontend/llhttp.js';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
 import {
   checkBackendReferences, checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,

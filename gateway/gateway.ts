@@ -10,17 +10,17 @@ import { startTcpGateway, type TcpGateway } from './tcp/index.js';
 import { BackendRuntime } from './backend/backend.js';
 import { gatewayConfigSchema, type BackendConfig, type GatewayConfig, type HttpFrontendConfig, type TcpFrontendConfig } from './config.js';
 import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
-import { HttpFrontendRuntime } from './http/frontend-runtime.js';
-import { createHttpProxy, sendWithHttpProxy3 } from './http/proxy3-attempt.js';
-import { sendWithNativeParser } from './http/native-attempt.js';
-import { sendWithUndici } from './http/undici-attempt.js';
-import { registerEngine } from './http/engines.js';
+import { HttpFrontendRuntime } from './frontend/frontend-runtime.js';
+import { createHttpProxy, sendWithHttpProxy3 } from './upstream/proxy3-attempt.js';
+import { sendWithNativeParser } from './upstream/native-attempt.js';
+import { sendWithUndici } from './upstream/undici-attempt.js';
+import { registerEngine } from './upstream/engines.js';
 
-// The upstream engines, registered once: the exchange finds them by name (http/engines.ts).
+// The upstream engines, registered once: the exchange finds them by name (upstream/engines.ts).
 registerEngine('native', sendWithNativeParser);
 registerEngine('undici', sendWithUndici);
 registerEngine('http-proxy-3', sendWithHttpProxy3);
-import { listenerKind, listenHttp, type HttpListener } from './http/listener.js';
+import { listenerKind, listenHttp, type HttpListener } from './frontend/listener.js';
 import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';

@@ -52,7 +52,7 @@ test('a worker without histograms (or one that does not decode): the worst worke
   b.time(40);
   const merged = mergeStats(gateway([]), [gateway([frontend(a, true)]), gateway([frontend(b, false)])]);
   assert.ok(merged.frontends[0].p99 >= 39);
-  const broken = { ...frontend(b, true), hdr: 'not a histogram' };
+  const broken = { ...frontend(b, true), hdr: { total: 'not a histogram' } };
   const merged2 = mergeStats(gateway([]), [gateway([frontend(a, true)]), gateway([broken])]);
   assert.equal(merged2.frontends[0].requests, 0);
   assert.ok(merged2.frontends[0].p99 <= 1.1, 'the undecodable histogram counts as absent');

@@ -4,7 +4,7 @@
 import type { TcpGateway, TcpGatewayStats } from '../tcp/index.js';
 import type { BackendRuntime } from '../backend/backend.js';
 import type { StatsSnapshot } from '../backend/stats.js';
-import type { HttpFrontendRuntime } from '../http/frontend-runtime.js';
+import type { HttpFrontendRuntime } from '../frontend/frontend-runtime.js';
 
 export interface ServerStats extends StatsSnapshot {
   name: string;

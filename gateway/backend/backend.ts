@@ -8,7 +8,7 @@ import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { PickRequest } from '../../sdk/balance/candidate.js';
 import type { BackendConfig } from '../config.js';
 import { UnknownServerError } from '../errors.js';
-import { WaitQueue } from '../tcp/wait-queue.js';
+import { WaitQueue } from './wait-queue.js';
 import { ServerRuntime } from './server.js';
 import { Stats } from './stats.js';
 import { RetryBudget } from '../../sdk/retry-budget.js';

@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import type { ServerConfig } from '../config.js';
-import { UpstreamPool } from '../http/upstream-pool.js';
+import { UpstreamPool } from '../upstream/upstream-pool.js';
 import { Stats } from './stats.js';
 
 export type CheckStatus = 'none' | 'init' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7TOUT' | 'L7RSP' | 'L7ERR';

@@ -7,7 +7,7 @@ import type { Rng } from '../../sdk/random.js';
 import type { TcpBackendConfig } from './config.js';
 import { claimedPrimaries } from './postgres-verdict.js';
 import { TcpServerRuntime } from './server-runtime.js';
-import { WaitQueue } from './wait-queue.js';
+import { WaitQueue } from '../backend/wait-queue.js';
 
 /** Why no server was handed out. */
 export type AcquireFailure = 'no-server' | 'queue-full' | 'queue-timeout' | 'two-primaries' | 'cancelled';

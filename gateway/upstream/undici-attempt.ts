@@ -4,7 +4,7 @@
 // client's buffer is full. This only translates undici's handler calls.
 import type { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Attempt, Exchange } from './exchange.js';
+import type { Attempt, Exchange } from '../frontend/exchange.js';
 import { ResponseRelay } from './response-relay.js';
 
 const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';

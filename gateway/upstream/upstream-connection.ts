@@ -6,7 +6,7 @@
 // between requests.
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { nativeParser, type NativeParser } from './llhttp.js';
+import { nativeParser, type NativeParser } from '../frontend/llhttp.js';
 import { ServerConnectionError } from '../errors.js';
 
 export interface UpstreamHandler {

@@ -3,8 +3,8 @@
 // relayed into the client's response (response-relay.ts), pausing the server's socket while
 // the client's buffer is full. This only translates the connection's reports.
 import type { PassThrough } from 'node:stream';
-import type { Attempt, Exchange } from './exchange.js';
-import { requestHead } from './request-head.js';
+import type { Attempt, Exchange } from '../frontend/exchange.js';
+import { requestHead } from '../frontend/request-head.js';
 import { ResponseRelay } from './response-relay.js';
 import type { UpstreamConnection, UpstreamHandler } from './upstream-connection.js';
 import type { ServerConnectionError } from '../errors.js';

@@ -18,7 +18,7 @@ import { isRetryableStatus } from '../../sdk/http/semantics.js';
 import { mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
-import { engine } from './engines.js';
+import { engine } from '../upstream/engines.js';
 import { createLogger } from '../../sdk/log/logger.js';
 
 const log = createLogger('gateway');

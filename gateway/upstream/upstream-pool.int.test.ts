@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UpstreamPool } from './upstream-pool.js';
 import type { UpstreamHandler } from './upstream-connection.js';
-import { requestHead } from './request-head.js';
+import { requestHead } from '../frontend/request-head.js';
 
 interface Result {
   heads: { status: number; statusText: string; headers: string[] }[];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requestHead } from './request-head.js';
-import { DEFAULT_IDLE_MS, idleTime, keepAliveHint } from './upstream-connection.js';
+import { DEFAULT_IDLE_MS, idleTime, keepAliveHint } from '../upstream/upstream-connection.js';
 
 test('request head: request line, headers in order and case, blank line', () => {
   assert.equal(requestHead('GET', '/a?b=1', ['Host', 'x.example', 'X-Y', 'z'], false, undefined),

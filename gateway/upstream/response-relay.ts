@@ -4,10 +4,10 @@
 // which decides (retry, status, headers), the body written with backpressure, and a body that came
 // whole in its first chunk ended with the others of its turn (one end(chunk), one write). The
 // engines only say how a request is sent and how their upstream is paused, resumed or aborted.
-import type { FrontResponse } from './front.js';
+import type { FrontResponse } from '../frontend/front.js';
 import type { PassThrough } from 'node:stream';
-import type { Attempt, Exchange } from './exchange.js';
-import { isHopByHop, withoutConnectionOptions } from './headers.js';
+import type { Attempt, Exchange } from '../frontend/exchange.js';
+import { isHopByHop, withoutConnectionOptions } from '../frontend/headers.js';
 import { turnBatch, type Deferred } from './turn-batch.js';
 
 /** 103 Early Hints: the server's Link headers, passed on to the client. */

@@ -7,8 +7,8 @@ import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { PassThrough } from 'node:stream';
 import { ProxyServer } from 'http-proxy-3';
-import type { Attempt, Exchange } from './exchange.js';
-import { responseHeaders } from './headers.js';
+import type { Attempt, Exchange } from '../frontend/exchange.js';
+import { responseHeaders } from '../frontend/headers.js';
 
 /** Where the hooks find the exchange of a request (set only on this engine's path: a finished
  * exchange reachable from its request would outlive young-generation GCs on the undici path). */

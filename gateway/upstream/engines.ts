@@ -3,7 +3,7 @@
 // The exchange looks its engine up here by the backend's `engine` setting and imports none of
 // them; gateway.ts registers the three (native, undici, http-proxy-3) once at start.
 import type { PassThrough } from 'node:stream';
-import type { Attempt, Exchange } from './exchange.js';
+import type { Attempt, Exchange } from '../frontend/exchange.js';
 
 export type EngineName = 'native' | 'undici' | 'http-proxy-3';
 
