@@ -6,6 +6,7 @@ import { startTestStack, type TestStack } from '../../ops/stack/testing.js';
 import { DbWriteUnavailableError } from '../errors.js';
 import { createDbClient, type DbClient } from './client.js';
 import { DbSession } from './session.js';
+import { formatLsn } from './lsn.js';
 
 let stack: TestStack;
 let admin: pg.Client; // superuser on the replica, to pause and resume replay
@@ -117,6 +118,45 @@ describe('DB client: read-your-writes on a real primary + replica', () => {
     assert.ok(seen > 0n, 'a session read records the position it read at');
     await c.write('INSERT INTO notes (body) VALUES ($1)', ['mono'], { session });
     assert.ok(session.lsn > seen);
+  });
+
+  test('readBatch: many statements, one position check; the floor is seen by every statement; replay paused → the primary', async () => {
+    const c = db();
+    const session = c.session();
+    await c.write('INSERT INTO notes (body) VALUES ($1)', ['batch-warm'], { session });
+    await waitForReplica("SELECT 1 FROM notes WHERE body = 'batch-warm'");
+    await c.readBatch(async (b) => b.query('SELECT 1'), { session }); // the connection's position is known now
+    const logged: string[] = [];
+    const before = c.stats();
+    const floor = await c.readBatch(async (b) => {
+      for (let i = 0; i < 10; i++) {
+        const { rows } = await b.query<{ replica: boolean; replayed: boolean }>('SELECT pg_is_in_recovery() AS replica, pg_last_wal_replay_lsn() >= $1::pg_lsn AS replayed', [formatLsn(b.floor)]);
+        assert.equal(rows[0].replica, true);
+        assert.equal(rows[0].replayed, true, 'every statement sees at least the floor');
+        logged.push('q');
+      }
+      return b.floor;
+    }, { session });
+    assert.equal(logged.length, 10);
+    assert.ok(floor >= 1n && session.lsn >= floor);
+    const after = c.stats();
+    assert.equal(after.replicaReads - before.replicaReads, 10);
+    assert.equal(after.primaryReads, before.primaryReads);
+
+    await admin.query('SELECT pg_wal_replay_pause()');
+    try {
+      const { rows } = await c.write('INSERT INTO notes (body) VALUES ($1) RETURNING id', ['batch-paused'], { session });
+      const seen = await c.readBatch(async (b) => {
+        assert.equal(b.onPrimary, true);
+        const [one, two] = [await b.query('SELECT body FROM notes WHERE id = $1', [rows[0].id]), await b.query('SELECT pg_is_in_recovery() AS replica')];
+        assert.equal(two.rows[0].replica, false);
+        return one.rows[0]?.body;
+      }, { session });
+      assert.equal(seen, 'batch-paused', 'read-your-writes through a batch');
+      assert.equal(c.stats().fallbacks.lag, after.fallbacks.lag + 1, 'one fallback for the whole batch');
+    } finally {
+      await admin.query('SELECT pg_wal_replay_resume()');
+    }
   });
 
   test('transaction() and locking reads run on the primary', async () => {

@@ -45,6 +45,15 @@ export interface QueryOptions {
   session?: DbSession;
 }
 
+/** What readBatch hands its function: reads on one connection, and the position they all see. */
+export interface ReadBatch {
+  /** A WAL position every statement of the batch sees at least (a cached value's floor). */
+  readonly floor: bigint;
+  /** True when the batch runs on the primary (replica lagging past the wait, or down). */
+  readonly onPrimary: boolean;
+  query<R extends pg.QueryResultRow = any>(sql: string, params?: Params): Promise<pg.QueryResult<R>>;
+}
+
 export interface DbTransaction {
   query<R extends pg.QueryResultRow = any>(sql: string, params?: Params): Promise<pg.QueryResult<R>>;
 }
@@ -153,6 +162,78 @@ export class DbClient {
     }
   }
 
+  /**
+   * Several reads with ONE read-your-writes check instead of one around each statement: on one
+   * replica connection that has replayed the session's position (waiting up to `rywWait`), else on
+   * the primary. `floor` is the connection's known replay position (no query when it is already
+   * known to be past the session) or the primary's insert position; after `fn` the session advances
+   * once to what the connection has replayed (monotonic reads). Locking statements go to the
+   * primary as in read(); a replica connection that breaks sends the rest of the batch there.
+   */
+  async readBatch<T>(fn: (batch: ReadBatch) => Promise<T>, options: QueryOptions = {}): Promise<T> {
+    const session = options.session ?? new DbSession();
+    if (performance.now() < this.readDownUntil) return this.batchOnPrimary(fn, session, 'down');
+    let client: pg.PoolClient;
+    try {
+      client = await this.readPool.connect();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      this.readDownUntil = performance.now() + this.readDownBackoff;
+      return this.batchOnPrimary(fn, session, 'down');
+    }
+    let broken: Error | undefined;
+    let released = false;
+    const release = () => {
+      if (!released) client.release(broken);
+      released = true;
+    };
+    try {
+      let floor: bigint;
+      try {
+        if (session.lsn > 0n) {
+          const { ok, waited } = await this.tracker.caughtUp(client, session.lsn);
+          if (waited) {
+            this.counts.waits++;
+            this.metrics.waited();
+          }
+          if (!ok) {
+            release();
+            return await this.batchOnPrimary(fn, session, 'lag');
+          }
+        }
+        floor = this.tracker.known(client) ?? (await this.tracker.position(client));
+      } catch (error) {
+        if (!isConnectionError(error)) throw error;
+        broken = error as Error;
+        release();
+        return await this.batchOnPrimary(fn, session, 'down');
+      }
+      const value = await fn({
+        floor,
+        onPrimary: false,
+        query: async <R extends pg.QueryResultRow>(sql: string, params?: Params) => {
+          if (routeStatement(sql) === 'write') return this.readOnPrimary<R>(sql, params, { session }, 'locking');
+          if (broken) return this.readOnPrimary<R>(sql, params, { session }, 'down');
+          try {
+            const started = performance.now();
+            const result = await client.query<R>(sql, params);
+            this.metrics.statement('read', performance.now() - started);
+            this.counts.replicaReads++;
+            return result;
+          } catch (error) {
+            if (!isConnectionError(error)) throw error;
+            broken = error as Error;
+            return this.readOnPrimary<R>(sql, params, { session }, 'down');
+          }
+        },
+      });
+      if (!broken) session.advance(await this.tracker.position(client).catch(() => floor));
+      return value;
+    } finally {
+      release();
+    }
+  }
+
   async write<R extends pg.QueryResultRow = any>(sql: string, params?: Params, options: QueryOptions = {}): Promise<pg.QueryResult<R>> {
     return this.onPrimary(async (client) => {
       const started = performance.now();
@@ -188,6 +269,27 @@ export class DbClient {
 
   async close(): Promise<void> {
     await Promise.all([this.readPool.end().catch(() => {}), this.writePool.end().catch(() => {})]);
+  }
+
+  private async batchOnPrimary<T>(fn: (batch: ReadBatch) => Promise<T>, session: DbSession, reason: 'lag' | 'down'): Promise<T> {
+    this.counts.fallbacks[reason]++;
+    this.metrics.fallback(reason);
+    return this.onPrimary(async (client) => {
+      // Statements after this see at least the primary's position now.
+      const floor = await insertLsn(client);
+      session.advance(floor);
+      return fn({
+        floor,
+        onPrimary: true,
+        query: async <R extends pg.QueryResultRow>(sql: string, params?: Params) => {
+          const started = performance.now();
+          const result = await client.query<R>(sql, params);
+          this.metrics.statement('write', performance.now() - started);
+          this.counts.primaryReads++;
+          return result;
+        },
+      });
+    });
   }
 
   private async readOnPrimary<R extends pg.QueryResultRow>(sql: string, params: Params | undefined, options: QueryOptions, reason: 'lag' | 'down' | 'locking'): Promise<pg.QueryResult<R>> {

@@ -35,6 +35,11 @@ export class ReplicaTracker {
     return lsn;
   }
 
+  /** The last replay position seen on this connection (a lower bound of where it is now), if any. */
+  known(client: PoolClient): bigint | undefined {
+    return this.views.get(client)?.lsn;
+  }
+
   /** True once the connection has replayed `needed`; false when it did not within the wait. */
   async caughtUp(client: PoolClient, needed: bigint): Promise<{ ok: boolean; waited: boolean }> {
     const known = this.views.get(client);
