@@ -29,6 +29,12 @@ export interface ResourceContext {
   read<R = any>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Another resource, through the cache, with the same read-your-writes rules. */
   get<I, T>(resource: Resource<I, T>, input: I): Promise<T | undefined>;
+  /**
+   * Many inputs of one resource, answers in order: one cache read for all their keys and one
+   * batch load of the misses (the resource's loadMany, one read-your-writes check) instead of a
+   * round trip set per input. A page hydrating 50 posts: two cache round trips when warm.
+   */
+  getMany<I, T>(resource: Resource<I, T>, inputs: readonly I[]): Promise<(T | undefined)[]>;
   cache: Cache;
   db: DbClient;
   /** The producer's Redis connection (fails fast), when the platform has a queue. */

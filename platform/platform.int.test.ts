@@ -51,6 +51,15 @@ const noteBatched = defineResource({
     return inputs.map((i) => rows.find((r) => r.id === i.id));
   },
 });
+const editBatched = defineCommand({
+  name: 'edit-batched', method: 'PUT', path: '/batched/:id',
+  input: z.object({ id: z.coerce.number().int().positive(), body: z.string().min(1) }),
+  run: async ({ id, body }, ctx) => {
+    await ctx.tx.query('UPDATE notes SET body = $2 WHERE id = $1', [id, body]);
+    ctx.invalidate({ keys: [`note-b:${id}`] });
+    return { id };
+  },
+});
 const slow = defineResource({
   name: 'slow', path: '/slow', input: z.object({ ms: z.coerce.number().int().min(0).max(5000) }),
   load: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return { slept: ms }; },
@@ -111,7 +120,7 @@ before(async () => {
   cache = createCache({ store: { memcached: [stack.memcached[0].address] }, bus: { redis: stack.redis.url }, namespace: 'pt' });
   await cache.ready();
   producer = new Producer({ redis: stack.redis.url, prefix: 'pt' });
-  platform = createPlatform({ db, cache, queue: producer, resources: [note, noteBatched, slow], commands: [create, edit], replicaUrl: stack.postgres.replica!.url, grace: '5s' });
+  platform = createPlatform({ db, cache, queue: producer, resources: [note, noteBatched, slow], commands: [create, edit, editBatched], replicaUrl: stack.postgres.replica!.url, grace: '5s' });
   await platform.prepare();
   const { port } = await platform.listen(0);
   base = `http://127.0.0.1:${port}`;
@@ -223,6 +232,32 @@ describe('platform: resources and commands on real PostgreSQL, memcached and Red
     const before = batchCalls;
     await Promise.all(ids.map((id) => call('GET', `/batched/${id}`)));
     assert.equal(batchCalls, before, 'cached');
+  });
+
+  test('readMany (ctx.getMany): a cold page is one batch load with one read-your-writes check; warm, no load; the writer sees its edit', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await call('POST', '/notes', { body: `page ${i}` })).json.id);
+    await waitReplica('SELECT 1 FROM notes WHERE id = $1', [ids[39]]);
+    batchCalls = 0;
+    const before = db.stats();
+    const page = await platform.readMany(noteBatched, [...ids, 999_997].map((id) => ({ id })));
+    assert.deepEqual(page.slice(0, 40).map((v) => v?.body), ids.map((_, i) => `page ${i}`));
+    assert.equal(page[40], undefined);
+    assert.equal(batchCalls, 2, 'one batch, and one confirming the not-found at the primary');
+    const after = db.stats();
+    assert.ok(after.replicaReads + after.primaryReads - before.replicaReads - before.primaryReads <= 2, `statements for the page: ${JSON.stringify([before, after])}`);
+    assert.deepEqual((await platform.readMany(noteBatched, ids.map((id) => ({ id })))).map((v) => v?.body), page.slice(0, 40).map((v) => v?.body));
+    assert.equal(batchCalls, 2, 'warm page: no load');
+    await replicaAdmin.query('SELECT pg_wal_replay_pause()');
+    try {
+      const edited = await platform.execute(editBatched, { id: ids[3], body: 'edited in place' });
+      const mine = await platform.readMany(noteBatched, ids.slice(0, 5).map((id) => ({ id })), edited.token);
+      assert.equal(mine[3]?.body, 'edited in place', 'read-your-writes through readMany while replay is paused');
+      const others = await platform.readMany(noteBatched, ids.slice(0, 5).map((id) => ({ id })));
+      assert.equal(others[3]?.body, 'edited in place', 'the key was invalidated and its marker makes the refill read the primary');
+    } finally {
+      await replicaAdmin.query('SELECT pg_wal_replay_resume()');
+    }
   });
 
   test('spans per resource and command', async () => {

@@ -70,6 +70,8 @@ export interface Platform {
   prepare(): Promise<string[]>;
   listen(port: number, host?: string): Promise<{ port: number; server: Server }>;
   read<I, T>(resource: Resource<I, T>, input: I, token?: string): Promise<T | undefined>;
+  /** Many inputs of one resource: one cache read, one batch load of the misses. */
+  readMany<I, T>(resource: Resource<I, T>, inputs: readonly I[], token?: string): Promise<(T | undefined)[]>;
   execute<I, T>(command: Command<I, T>, input: I, token?: string): Promise<CommandOutcome<T>>;
   health(): Promise<HealthReport>;
   /** Stops taking requests, lets those in flight finish (grace), closes the server. Dependencies stay open. */
@@ -103,32 +105,54 @@ export function createPlatform(options: PlatformOptions): Platform {
   let idle: (() => void) | undefined;
 
   // ---- reads ---------------------------------------------------------------------------------
-  const resourceContext = (session: DbSession): ResourceContext => ({
-    read: async (sql, params) => (await db.read(sql, params, { session })).rows,
+  const resourceContext = (session: DbSession, read?: ResourceContext['read']): ResourceContext => ({
+    read: read ?? (async (sql, params) => (await db.read(sql, params, { session })).rows),
     get: (resource, input) => readResource(resource, input, session.lsn),
+    getMany: (resource, inputs) => readResources(resource, inputs, session.lsn),
     cache, db, producer, services,
   });
 
-  async function loadEntry<T>(resource: Resource<unknown, T>, input: unknown, names: string[], sessionLsn: bigint): Promise<CachedValue<T>> {
-    const floorFromMarkers = await markers.floor(names);
-    const session = new DbSession(floorFromMarkers > sessionLsn ? floorFromMarkers : sessionLsn);
-    // The replica's position now: the load's reads all see at least this (or read the primary).
-    await db.read('SELECT 1', [], { session });
-    const floor = session.lsn;
-    const value = await resource.load(input, resourceContext(session));
-    if (value !== undefined) return { l: encodeLsn(floor), v: value };
-    // "Not found" on a replica may only mean "not replayed yet" (a post id a fan-out job just
-    // pushed): confirmed at the primary's current position before it is cached.
+  /** Every input's value: loadMany when the resource has it (answers checked), else load each. */
+  async function loadAll<T>(resource: Resource<unknown, T>, inputs: unknown[], ctx: ResourceContext): Promise<(T | undefined)[]> {
+    if (!resource.loadMany) return Promise.all(inputs.map((input) => resource.load(input, ctx)));
+    const values = await resource.loadMany(inputs, ctx);
+    if (!Array.isArray(values) || values.length !== inputs.length) throw new Error(`resource "${resource.name}": loadMany returned ${Array.isArray(values) ? values.length : typeof values} answers for ${inputs.length} inputs`);
+    return values;
+  }
+
+  /**
+   * Cache entries for inputs that missed: one marker read for all their keys and tags, then one
+   * read batch (sdk readBatch: one read-your-writes check, one connection) at the higher of the
+   * markers and the caller's session; its floor is what the entries record. A "not found" on a
+   * replica may only mean "not replayed yet" (a post id a fan-out job just pushed): confirmed at
+   * the primary's current position before it is cached.
+   */
+  async function loadEntries<T>(resource: Resource<unknown, T>, inputs: unknown[], names: string[], sessionLsn: bigint): Promise<CachedValue<T>[]> {
+    const fromMarkers = await markers.floor(names);
+    const session = new DbSession(fromMarkers > sessionLsn ? fromMarkers : sessionLsn);
+    const inBatch = (s: DbSession, some: unknown[]) => db.readBatch(async (batch) => ({
+      floor: batch.floor,
+      values: await loadAll(resource, some, resourceContext(s, async (sql, params) => (await batch.query(sql, params)).rows)),
+    }), { session: s });
+    const { floor, values } = await inBatch(session, inputs);
+    const l = encodeLsn(floor);
+    const entries: CachedValue<T>[] = values.map((v) => (v === undefined ? { l, n: 1 } : { l, v }));
+    const missing = inputs.map((_, i) => i).filter((i) => values[i] === undefined);
+    if (missing.length === 0) return entries;
     const { rows } = await db.write<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const confirm = new DbSession(parseLsn(rows[0].lsn));
     confirm.advance(floor);
-    const confirmedFloor = confirm.lsn;
-    const again = await resource.load(input, resourceContext(confirm));
-    return again === undefined ? { l: encodeLsn(confirmedFloor), n: 1 } : { l: encodeLsn(confirmedFloor), v: again };
+    const again = await inBatch(confirm, missing.map((i) => inputs[i]));
+    const confirmed = encodeLsn(again.floor > confirm.lsn ? again.floor : confirm.lsn);
+    missing.forEach((i, j) => {
+      const v = again.values[j];
+      entries[i] = v === undefined ? { l: confirmed, n: 1 } : { l: confirmed, v };
+    });
+    return entries;
   }
 
-  // Batched fills: misses of a resource with loadMany that arrive within BATCH_WINDOW_MS share
-  // one marker read, one replica probe and one loadMany call.
+  // Batched fills: single misses of a resource with loadMany that arrive within BATCH_WINDOW_MS
+  // share one loadEntries call (getMany batches a page's misses without waiting).
   interface Pending { input: unknown; names: string[]; sessionLsn: bigint; resolve: (v: CachedValue<unknown>) => void; reject: (e: unknown) => void }
   const batches = new Map<Resource, Pending[]>();
 
@@ -148,45 +172,50 @@ export function createPlatform(options: PlatformOptions): Platform {
     const batch = batches.get(resource) ?? [];
     batches.delete(resource);
     try {
-      const fromMarkers = await markers.floor(batch.flatMap((p) => p.names));
-      let base = fromMarkers;
+      let base = 0n;
       for (const p of batch) if (p.sessionLsn > base) base = p.sessionLsn;
-      const session = new DbSession(base);
-      await db.read('SELECT 1', [], { session });
-      const floor = session.lsn;
-      const values = await resource.loadMany!(batch.map((p) => p.input), resourceContext(session));
-      if (!Array.isArray(values) || values.length !== batch.length) throw new Error(`resource "${resource.name}": loadMany returned ${Array.isArray(values) ? values.length : typeof values} answers for ${batch.length} inputs`);
-      const missing = batch.map((_, i) => i).filter((i) => values[i] === undefined);
-      let confirmedFloor = floor;
-      if (missing.length) {
-        // As in loadEntry: "not found" on a replica is confirmed at the primary's position.
-        const { rows } = await db.write<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
-        const confirm = new DbSession(parseLsn(rows[0].lsn));
-        confirm.advance(floor);
-        confirmedFloor = confirm.lsn;
-        const again = await resource.loadMany!(missing.map((i) => batch[i].input), resourceContext(confirm));
-        missing.forEach((i, j) => { values[i] = again[j]; });
-      }
-      batch.forEach((p, i) => {
-        const l = encodeLsn(missing.includes(i) ? confirmedFloor : floor);
-        p.resolve(values[i] === undefined ? { l, n: 1 } : { l, v: values[i] });
-      });
+      const entries = await loadEntries(resource, batch.map((p) => p.input), batch.flatMap((p) => p.names), base);
+      batch.forEach((p, i) => p.resolve(entries[i]));
     } catch (error) {
       for (const p of batch) p.reject(error);
     }
   }
 
+  const namesOf = (resource: Resource, input: unknown): { key: string; names: string[]; tags: string[] } => {
+    const key = safeKey(resource.key!(input));
+    const tags = (resource.tags?.(input) ?? []).map(safeKey);
+    return { key, tags, names: [key, ...tags] };
+  };
+
   async function readResource<I, T>(resource: Resource<I, T>, input: I, sessionLsn: bigint): Promise<T | undefined> {
     if (!resource.key) return resource.load(input, resourceContext(new DbSession(sessionLsn)));
-    const key = safeKey(resource.key(input));
-    const tags = (resource.tags?.(input) ?? []).map(safeKey);
-    const names = [key, ...tags];
-    const fill = resource.loadMany ? batchedLoad : loadEntry;
-    const entry = await cache.getOrLoad<CachedValue<T>>(key, () => fill(resource as Resource<unknown, T>, input, names, sessionLsn), { ttl: resource.ttl, tags });
+    const { key, tags, names } = namesOf(resource, input);
+    const r = resource as Resource<unknown, T>;
+    const fill = () => (resource.loadMany ? batchedLoad(r, input, names, sessionLsn) : loadEntries(r, [input], names, sessionLsn).then((e) => e[0]));
+    const entry = await cache.getOrLoad<CachedValue<T>>(key, fill, { ttl: resource.ttl, tags });
     if (entry && !entryTooOld(entry, sessionLsn)) return entry.n ? undefined : entry.v;
     // Older than this caller's own writes (or unreadable): read the database with its session, uncached.
-    const fresh = await loadEntry(resource as Resource<unknown, T>, input, names, sessionLsn);
+    const [fresh] = await loadEntries(r, [input], names, sessionLsn);
     return fresh.n ? undefined : fresh.v;
+  }
+
+  /**
+   * Many inputs of one resource (a page's posts): one cache read for all their keys and one
+   * loadEntries for the misses (cache.getMany). Resources with tags or without a key read one by one.
+   */
+  async function readResources<I, T>(resource: Resource<I, T>, inputs: readonly I[], sessionLsn: bigint): Promise<(T | undefined)[]> {
+    if (!resource.key || resource.tags || inputs.length < 2) return Promise.all(inputs.map((input) => readResource(resource, input, sessionLsn)));
+    const r = resource as Resource<unknown, T>;
+    const keys = inputs.map((input) => namesOf(resource, input).key);
+    const inputOf = new Map(keys.map((k, i) => [k, inputs[i] as unknown]));
+    const entries = await cache.getMany<CachedValue<T>>(keys, (missing) => loadEntries(r, missing.map((k) => inputOf.get(k)), missing, sessionLsn), { ttl: resource.ttl });
+    const old = entries.map((_, i) => i).filter((i) => entryTooOld(entries[i], sessionLsn));
+    if (old.length) {
+      // Older than this caller's own writes: read the database with its session, uncached.
+      const fresh = await loadEntries(r, old.map((i) => inputs[i]), old.map((i) => keys[i]), sessionLsn);
+      old.forEach((i, j) => (entries[i] = fresh[j]));
+    }
+    return entries.map((e) => (e!.n ? undefined : e!.v));
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -355,6 +384,7 @@ export function createPlatform(options: PlatformOptions): Platform {
       return { port: (server.address() as AddressInfo).port, server };
     },
     read: (resource, input, token) => readResource(resource, input, db.session(token).lsn),
+    readMany: (resource, inputs, token) => readResources(resource, inputs, db.session(token).lsn),
     execute,
     health,
     async close() {

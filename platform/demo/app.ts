@@ -81,8 +81,9 @@ export const trending = defineResource({
 });
 
 async function withAuthors(ctx: ResourceContext, posts: Post[]): Promise<TimelineEntry[]> {
-  const authors = new Map<number, Profile | undefined>();
-  await Promise.all([...new Set(posts.map((p) => p.authorId))].map(async (a) => authors.set(a, await ctx.get(profile, { id: a }))));
+  const ids = [...new Set(posts.map((p) => p.authorId))];
+  const profiles = await ctx.getMany(profile, ids.map((a) => ({ id: a })));
+  const authors = new Map(ids.map((a, i) => [a, profiles[i]]));
   return posts.map((p) => {
     const a = authors.get(p.authorId);
     return { ...p, author: { id: p.authorId, handle: a?.handle ?? '?', name: a?.name ?? '?' } };
@@ -107,9 +108,10 @@ export const home = defineResource({
       await guarded(ctx, 'store a home timeline', () => storeTimeline(redis, t, id, rebuilt));
     }
     const page = limit ?? s.pageSize;
-    const fanned = (await Promise.all(ids.slice(0, page).map((p) => ctx.get(post, { id: p })))).filter((p): p is Post => p !== undefined);
-    const celebs = (await ctx.get(celebritiesFollowed, { id })) ?? [];
-    const merged = await Promise.all([id, ...celebs].map(async (u) => (await ctx.get(userPosts, { id: u })) ?? []));
+    const pageIds = ids.slice(0, page);
+    const [fannedAll, celebs] = await Promise.all([ctx.getMany(post, pageIds.map((p) => ({ id: p }))), ctx.get(celebritiesFollowed, { id })]);
+    const fanned = fannedAll.filter((p): p is Post => p !== undefined);
+    const merged = (await ctx.getMany(userPosts, [id, ...(celebs ?? [])].map((u) => ({ id: u })))).map((list) => list ?? []);
     return { user: { id: me.id, handle: me.handle }, posts: await withAuthors(ctx, mergeNewest([fanned, ...merged], page)) };
   },
 });
