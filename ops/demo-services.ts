@@ -108,6 +108,8 @@ function demoEnv(stack: StackSummary, layout: DemoLayout): Record<string, string
     TIERED_DEMO_OPTIONS: JSON.stringify(layout.up.options),
     TIERED_DEMO_QUEUE_PREFIX: 'tiered',
     TIERED_DEMO_CACHE_NAMESPACE: 'tiered',
+    // the fan-out job warms each post's cache entry through the platform
+    TIERED_DEMO_PLATFORM: `http://${loopback(layout.up.listen.platform)}:${portOf(layout.up.listen.platform)}`,
   };
 }
 

@@ -55,6 +55,11 @@ export const userPosts = defineResource({
   name: 'user-posts', path: '/users/:id/posts', input: z.object({ id }),
   key: ({ id }) => `posts:${id}`,
   load: async ({ id }, ctx) => ctx.read<Post>(`${POST_SQL} WHERE author_id = $1 ORDER BY id DESC LIMIT 50`, [id]),
+  // Several authors' recent posts in one statement (the home timeline's own posts + celebrities).
+  loadMany: async (inputs, ctx) => {
+    const rows = await ctx.read<Post>(`SELECT x.* FROM unnest($1::bigint[]) a(id) CROSS JOIN LATERAL (${POST_SQL} WHERE author_id = a.id ORDER BY id DESC LIMIT 50) x`, [inputs.map((i) => i.id)]);
+    return inputs.map((i) => rows.filter((r) => r.authorId === i.id).sort((a, b) => b.id - a.id));
+  },
 });
 
 export const post = defineResource({

@@ -4,6 +4,8 @@
 //   `trending.start` job the `trending` schedule enqueues every minute.
 // The worker reaches PostgreSQL and Redis through TIERED_DEMO_DB (the write port or primary URL)
 // and TIERED_DEMO_REDIS (the timelines' Redis), set by `tiered up`; settings via TIERED_DEMO_OPTIONS (JSON).
+// With TIERED_DEMO_PLATFORM (the platform's URL, :9000) the fan-out also warms the post's cache
+// entry through the platform, so followers' next pages find it cached.
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -61,9 +63,25 @@ export const fanout = defineJob({
       after = Number(rows[rows.length - 1].id);
       if (ctx.signal.aborted) throw new Error('fan-out interrupted');
     }
-    return { pushed };
+    return { pushed, warmed: await warmPost(postId) };
   },
 });
+
+/**
+ * Reads the post once through the platform (GET /posts/:id): its read-through fill caches it
+ * with the platform's own rules (floors, markers, not-found confirmation). Best effort.
+ */
+async function warmPost(postId: number): Promise<boolean> {
+  const platform = process.env.TIERED_DEMO_PLATFORM;
+  if (!platform) return false;
+  try {
+    const res = await fetch(`${platform.replace(/\/$/, '')}/posts/${postId}`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
 
 /** Counts hashtags of the posts with ids in [from, to]. */
 async function countRange({ from, to }: { from: number; to: number }): Promise<Record<string, number>> {
