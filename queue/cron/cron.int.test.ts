@@ -1,15 +1,19 @@
-// Cron across instances against a real Redis: three schedulers with a per-second pattern for
-// ~30 s, one of them stopped and restarted midway → every tick ran exactly once. Plus: a job
-// schedule enqueues one durable job per tick, and 'forbid' skips ticks while a run is going.
-import { after, before, test } from 'node:test';
+// Cron across instances against a real Redis: three schedulers with a per-second pattern, one of
+// them stopped and another started midway → every tick ran exactly once. Plus: a job schedule
+// enqueues one durable job per tick, 'forbid' skips ticks while a run is going, 'replace' aborts
+// it, and a Redis outage skips ticks (fail-closed). node-cron owns the tick timer (whole seconds,
+// real time), so each test waits for the ticks it needs to see, never for a fixed time.
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { startTestStack, type TestStack } from '../../ops/stack/testing.js';
+import { eventually } from '../../sdk/testing/eventually.js';
 import { defineJob } from '../job/define.js';
 import { Producer } from '../producer.js';
-import { Scheduler } from './scheduler.js';
-import { readSchedules } from './state.js';
+import { defineSchedule } from './define.js';
+import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { readSchedules, scheduleKey } from './state.js';
 
 let stack: TestStack;
 let redis: Redis;
@@ -23,116 +27,152 @@ after(async () => {
   await stack?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Every scheduler a test opens is stopped after it, also when the test fails half-way.
+const live = new Set<Scheduler>();
+const open = (options: SchedulerOptions): Scheduler => {
+  const scheduler = new Scheduler(options);
+  live.add(scheduler);
+  return scheduler;
+};
+const close = async (scheduler: Scheduler): Promise<void> => {
+  if (live.delete(scheduler)) await scheduler.stop();
+};
+afterEach(async () => {
+  await Promise.all([...live].map(close));
+});
 
-test('three instances, per-second ticks for ~30 s, one restarted midway: each tick runs exactly once', async () => {
+/** Every whole second from the first to the last of `isos` that is not among them. */
+function gaps(isos: Iterable<string>): string[] {
+  const seconds = [...isos].map((iso) => Date.parse(iso) / 1000).sort((x, y) => x - y);
+  const have = new Set(seconds);
+  const missing: string[] = [];
+  for (let s = seconds[0]; s <= seconds[seconds.length - 1]; s++) if (!have.has(s)) missing.push(new Date(s * 1000).toISOString());
+  return missing;
+}
+
+test('three instances, per-second ticks, one stopped and another started midway: each tick runs exactly once', async () => {
   const prefix = 'c1';
   const start = (instance: string) => {
-    const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance });
+    const scheduler = open({ redis: stack.redis.url, prefix, instance });
     scheduler.schedule('every-second', '* * * * * *', async (tick) => {
       await redis.rpush('runs', `${tick.fireTime.toISOString()} ${instance}`);
     }, { concurrency: 'allow' });
     return scheduler;
   };
-  const first = Date.now();
+  const runs = async () => (await redis.lrange('runs', 0, -1)).map((line) => line.split(' ') as [string, string]);
+  const ticksAfter = async (ms: number) => new Set((await runs()).filter(([tick]) => Date.parse(tick) > ms).map(([tick]) => tick)).size;
+
   const a = start('a');
   let b = start('b');
   const c = start('c');
-  await sleep(10_000);
-  await b.stop();
-  await sleep(6_000);
+  await eventually('3 ticks ran on a, b and c', async () => (await ticksAfter(0)) >= 3, 10_000);
+  // Stopped just after a tick ran, so no claim of b's is in flight.
+  await close(b);
+  const bStopped = Date.now();
+  await eventually('2 ticks ran while b was stopped', async () => (await ticksAfter(bStopped)) >= 2, 10_000);
   b = start('b2');
-  await sleep(14_000);
-  const last = Date.now();
-  await Promise.all([a.stop(), b.stop(), c.stop()]);
-  await sleep(300);
+  const b2Started = Date.now();
+  await eventually('3 ticks ran after b2 started', async () => (await ticksAfter(b2Started)) >= 3, 10_000);
+  await Promise.all([a, b, c].map(close));
 
-  const runs = (await redis.lrange('runs', 0, -1)).map((line) => line.split(' '));
+  const all = await runs();
   const byTick = new Map<string, string[]>();
-  for (const [tick, instance] of runs) byTick.set(tick, [...(byTick.get(tick) ?? []), instance]);
+  for (const [tick, instance] of all) byTick.set(tick, [...(byTick.get(tick) ?? []), instance]);
   const twice = [...byTick].filter(([, who]) => who.length > 1);
   assert.deepEqual(twice, [], 'no tick ran on two instances');
-  // Every whole second well inside the window ran once (the edges may fall either side).
-  const missing: string[] = [];
-  for (let s = Math.ceil(first / 1000) + 2; s <= Math.floor(last / 1000) - 2; s++) {
-    const iso = new Date(s * 1000).toISOString();
-    if (!byTick.has(iso)) missing.push(iso);
-  }
-  assert.deepEqual(missing, [], 'no tick was lost');
-  const instances = new Set(runs.map(([, who]) => who));
+  assert.deepEqual(gaps(byTick.keys()), [], 'no tick was lost, the restart included');
+  assert.deepEqual(all.filter(([tick, who]) => who === 'b' && Date.parse(tick) > bStopped), [], 'a stopped instance runs nothing');
+  const instances = new Set(all.map(([, who]) => who));
   assert.ok(instances.size >= 2, `ticks were shared out (${[...instances].join(', ')})`);
-  assert.ok(byTick.size >= 24, `about 30 ticks ran (${byTick.size})`);
+  assert.ok(byTick.size >= 8, `every observed tick ran (${byTick.size})`);
 });
 
-test('a job schedule enqueues one durable job per tick, and the schedule is listed', async () => {
+test('a job schedule enqueues one durable job per tick, and the schedule is listed', async (t) => {
   const prefix = 'c2';
   const job = defineJob({ name: 'nightly', schema: z.object({ at: z.string() }), handler: () => {} });
+  const producer = new Producer({ redis: stack.redis.url, prefix });
+  t.after(() => producer.close());
+  const started = Date.now();
   const schedulers = ['x', 'y'].map((instance) => {
-    const s = new Scheduler({ redis: stack.redis.url, prefix, instance });
+    const s = open({ redis: stack.redis.url, prefix, instance });
     s.schedule('enqueue-nightly', '* * * * * *', job, { concurrency: 'allow', payload: (tick) => ({ at: tick.fireTime.toISOString() }) });
     return s;
   });
-  await sleep(4_500);
-  for (const s of schedulers) await s.stop();
-  const producer = new Producer({ redis: stack.redis.url, prefix });
-  const jobs = await producer.queue('nightly').getJobs(['waiting', 'prioritized', 'delayed']);
-  const ats = jobs.map((j) => (j.data as { at: string }).at);
-  assert.ok(jobs.length >= 3 && jobs.length <= 5, `one job per tick (${jobs.length})`);
+  const queued = () => producer.queue('nightly').getJobs(['waiting', 'prioritized', 'delayed']);
+  await eventually('3 jobs enqueued', async () => (await queued()).length >= 3, 10_000);
+  const listed = await eventually('the schedule listed with its last job', async () => {
+    const [record] = await readSchedules(producer.redis, prefix);
+    return record?.lastStatus === 'ok' && record.lastRef !== '' && record;
+  }, 5_000);
+  for (const s of schedulers) await close(s);
+  const stopped = Date.now();
+
+  const ats = (await queued()).map((j) => (j.data as { at: string }).at);
   assert.equal(new Set(ats).size, ats.length, 'no tick enqueued twice');
-  const listed = await readSchedules(producer.redis, prefix);
-  assert.equal(listed[0]?.name, 'enqueue-nightly');
-  assert.equal(listed[0]?.lastStatus, 'ok');
-  assert.match(listed[0]?.lastRef ?? '', /^nightly:k-cron/);
-  await producer.close();
+  assert.deepEqual(gaps(ats), [], 'no tick without its job');
+  assert.ok(ats.length >= 3 && ats.length <= Math.ceil((stopped - started) / 1000) + 1, `one job per tick (${ats.length} in ${stopped - started} ms)`);
+  assert.equal(listed.name, 'enqueue-nightly');
+  assert.match(listed.lastRef, /^nightly:k-cron/);
 });
 
 test("'forbid' skips a tick while the previous run is still going", async () => {
   const prefix = 'c3';
-  const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance: 'solo' });
+  const scheduler = open({ redis: stack.redis.url, prefix, instance: 'solo' });
   let runs = 0;
+  let active = 0;
+  let mostActive = 0;
+  // Each run outlasts the next tick (1.5 s runs, a tick per second): that tick must be skipped.
   scheduler.schedule('slow', '* * * * * *', async (tick) => {
     runs += 1;
-    await new Promise((resolve) => { const t = setTimeout(resolve, 2_500); tick.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
+    mostActive = Math.max(mostActive, ++active);
+    await new Promise((resolve) => { const t = setTimeout(resolve, 1_500); tick.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
+    active -= 1;
   }, { concurrency: 'forbid' });
-  await sleep(5_200);
-  await scheduler.stop();
-  assert.ok(runs >= 1 && runs <= 2, `overlapping ticks were skipped (${runs} runs in ~5 s of 2.5 s runs)`);
+  let skipped = false;
+  await eventually('a tick skipped, then a run after the first one ended', async () => {
+    skipped ||= (await redis.hget(scheduleKey(prefix, 'slow'), 'lastStatus')) === 'skip-overlap';
+    return skipped && runs >= 2;
+  }, 15_000);
+  await close(scheduler);
+  const claimed = (await redis.keys(`${prefix}:cron:tick:slow:*`)).length;
+  assert.equal(mostActive, 1, 'never two runs at once');
+  assert.ok(claimed > runs, `overlapping ticks were skipped (${runs} runs of ${claimed} ticks)`);
 });
 
 test("'replace' aborts the running inline run when the next tick starts", async () => {
   const prefix = 'c4';
-  const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance: 'solo' });
+  const scheduler = open({ redis: stack.redis.url, prefix, instance: 'solo' });
   let started = 0;
-  let aborted = 0;
+  const reasons: string[] = [];
   scheduler.schedule('replaced', '* * * * * *', async (tick) => {
     started += 1;
     await new Promise((resolve) => {
       const t = setTimeout(resolve, 10_000);
-      tick.signal.addEventListener('abort', () => { aborted += 1; clearTimeout(t); resolve(undefined); });
+      tick.signal.addEventListener('abort', () => { reasons.push(String((tick.signal.reason as Error)?.message)); clearTimeout(t); resolve(undefined); });
     });
   }, { concurrency: 'replace', lease: '1500ms' });
-  await sleep(4_800);
-  const replaced = aborted; // before stop(), which aborts whatever still runs
-  await scheduler.stop();
-  assert.ok(started >= 3, `a run started on each tick (${started})`);
-  assert.ok(replaced >= started - 2, `runs were replaced by later ticks (${replaced} aborted of ${started})`);
+  await eventually('two runs replaced', () => reasons.length >= 2, 15_000);
+  const replaced = [...reasons]; // before stop(), which aborts whatever still runs
+  const startedThen = started;
+  await close(scheduler);
+  assert.ok(startedThen >= replaced.length + 1, `each replaced run was followed by a later one (${replaced.length} aborted of ${startedThen})`);
+  assert.deepEqual(replaced.filter((reason) => !/replaced by a later tick/.test(reason)), [], 'aborted because a later tick started');
 });
 
 test('a Redis outage skips ticks (fail-closed) and the schedule resumes by itself', async () => {
   const prefix = 'c5';
   const runs: string[] = [];
-  const scheduler = new Scheduler({ redis: stack.redis.url, prefix, instance: 'solo' });
-  scheduler.schedule('through-outage', '* * * * * *', (tick) => { runs.push(tick.fireTime.toISOString()); }, { concurrency: 'allow' });
-  await sleep(2_500);
-  const beforeOutage = runs.length;
+  let failClosed = 0;
+  const scheduler = open({ redis: stack.redis.url, prefix, instance: 'solo' });
+  const task = scheduler.add(defineSchedule({ name: 'through-outage', pattern: '* * * * * *', run: (tick) => { runs.push(tick.fireTime.toISOString()); }, concurrency: 'allow' }));
+  task.on('execution:skipped', (ctx) => { if (ctx.reason === 'coordinator-error') failClosed += 1; });
+  await eventually('a tick ran before the outage', () => runs.length >= 1, 10_000);
   await stack.kill('redis');
   const during = runs.length;
-  await sleep(2_500);
+  await eventually('2 ticks skipped while Redis was down', () => failClosed >= 2, 10_000);
   assert.equal(runs.length, during, 'no tick ran without a claim');
   await stack.restart('redis');
-  await sleep(3_500);
-  await scheduler.stop();
-  assert.ok(beforeOutage >= 1, `ran before the outage (${beforeOutage})`);
-  assert.ok(runs.length >= during + 1, `ran again after Redis returned (${runs.length - during} runs)`);
+  await eventually('a tick ran after Redis returned', () => runs.length > during, 15_000);
+  await close(scheduler);
   assert.equal(new Set(runs).size, runs.length);
 });
