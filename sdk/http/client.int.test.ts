@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { DeadlineExceededError, NoHostAvailableError } from '../errors.js';
 import { seededRng } from '../random.js';
 import { runConcurrently, startBackends, type TestBackend } from '../testing/backends.js';
+import { eventually } from '../testing/eventually.js';
 import { createHttpClient, type HttpClient } from './client.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -159,7 +160,10 @@ describe('smart HTTP client', () => {
     const c = client({ hosts: [slow.url] });
     const controller = new AbortController();
     const pending = c.get('/', { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    pending.catch(() => {}); // a failure before the abort is reported by assert.rejects below, not as an unhandled rejection
+    await eventually('the request reached the host', () => slow.hits === 1, 5_000);
+    assert.equal(c.hosts()[0].inFlight, 1);
+    controller.abort();
     await assert.rejects(pending, (e: unknown) => (e as Error).name === 'AbortError');
     assert.equal(c.hosts()[0].inFlight, 0);
   });
