@@ -87,6 +87,14 @@ export function startNodeScript(name: string, script: string | URL, args: string
   return startProcess(name, process.execPath, ['--import', 'tsx', scriptPath(script), ...args], options);
 }
 
+/**
+ * `tiered <args>`: Tiered's CLI as it runs from a clone (ops/cli.ts through tsx, as `npm run tiered`
+ * does). Suites start Tiered's servers this way, never by importing their internals.
+ */
+export function startTiered(name: string, args: string[], options: StartOptions): OwnedProcess {
+  return startNodeScript(name, new URL('../../ops/cli.ts', import.meta.url), args, options);
+}
+
 /** The last lines of a process's log, for error messages. */
 export function logTail(proc: OwnedProcess, lines = 15): string {
   try {

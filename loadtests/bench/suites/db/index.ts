@@ -1,10 +1,14 @@
 // `tiered bench db`: the DB read port side by side. pgbench -S (select only, prepared, 16
 // clients) against the same streaming replica: direct, through HAProxy in TCP mode, and through
 // Tiered's read port (9001's default config: postgres role/lag checks, fallback to the primary).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { defaultDbPorts } from '../../../../gateway/index.js';
 import { freePort } from '../../../../ops/stack/net.js';
-import { startTestStack, type TestStack } from '../../../../ops/stack/testing.js';
 import { haproxyPeer } from '../../peers/index.js';
-import { startNodeScript, waitUntilListening } from '../../process.js';
+import { startTiered, waitUntilListening } from '../../process.js';
+import { startStack, type BenchStack } from '../../stack.js';
 import { defineScenario, defineSuite, type Peer } from '../../suite.js';
 import { initPgbench, measurePgbench } from './pgbench.js';
 
@@ -13,7 +17,7 @@ interface DbTarget {
 }
 
 interface DbEnv {
-  stack: TestStack;
+  stack: BenchStack;
   primary: string;
   replica: string;
   replicaPort: number;
@@ -25,14 +29,18 @@ const THREADS = 2;
 function tieredReadPortPeer(env: DbEnv): Peer<DbTarget> {
   return {
     name: 'tiered',
-    description: 'Tiered read port (gateway/tcp, default DB config: leastconn, postgres replica check every 1 s, fallback to primary), one process',
+    description: 'Tiered read port (`tiered gateway -c`, the default DB config `defaultDbPorts` makes: leastconn, postgres replica check every 1 s, fallback to primary), one process',
     async start(ctx) {
       const [readPort, writePort] = [await freePort(), await freePort()];
-      const proc = startNodeScript('tiered-db', new URL('./tiered-read-port.ts', import.meta.url), [String(readPort), String(writePort), env.primary, env.replica], {
+      const file = join(ctx.tmpDir, 'tiered-db.yaml');
+      writeFileSync(file, stringify({
+        gateway: defaultDbPorts({ primary: env.primary, replicas: [env.replica], readListen: `127.0.0.1:${readPort}`, writeListen: `127.0.0.1:${writePort}` }),
+      }));
+      const proc = startTiered('tiered-db', ['gateway', '-c', file, '--no-supervisor'], {
         logDir: ctx.tmpDir,
         env: { ...process.env, TIERED_LOG_LEVEL: 'warn' },
       });
-      await waitUntilListening(proc, [readPort]);
+      await waitUntilListening(proc, [readPort], 120_000); // tsx compiles the CLI at start: slow on a loaded machine
       return { target: { port: readPort }, pids: [proc.pid], stop: () => proc.stop() };
     },
   };
@@ -44,7 +52,7 @@ export default defineSuite<DbEnv>({
   requires: ['pgbench', 'postgres'],
   async setup(ctx) {
     ctx.log('starting PostgreSQL primary + streaming replica');
-    const stack = await startTestStack({ postgres: true, replica: true });
+    const stack = await startStack({ postgres: true, replica: true });
     const primaryPort = stack.postgres.primary.port;
     const replicaPort = stack.postgres.replica!.port;
     ctx.log('pgbench -i on the primary');

@@ -4,13 +4,10 @@
 // retry budget, request ids, forwarded headers and stats stay on: the features are priced in).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '../../../../ops/stack/net.js';
-import { startNodeScript, waitUntilListening } from '../../process.js';
+import { startTiered, waitUntilListening } from '../../process.js';
 import type { Peer } from '../../suite.js';
 import type { HttpTarget } from '../../loadgen/measure.js';
-
-const CLI = fileURLToPath(new URL('../../../../ops/cli.ts', import.meta.url));
 
 export interface TieredGatewayPeerOptions {
   /** Row label, e.g. 'tiered' or 'tiered (slow backend)'. */
@@ -50,7 +47,7 @@ export function tieredGatewayPeer(options: TieredGatewayPeerOptions): Peer<HttpT
       const port = await freePort();
       const file = join(ctx.tmpDir, `${options.name.replace(/[^\w.-]+/g, '_')}.yaml`);
       writeFileSync(file, tieredGatewayConfig({ ...options, port, workers: ctx.workers }));
-      const proc = startNodeScript(options.name, CLI, ['gateway', '-c', file], { logDir: ctx.tmpDir });
+      const proc = startTiered(options.name, ['gateway', '-c', file], { logDir: ctx.tmpDir });
       await waitUntilListening(proc, [port], 120_000); // tsx compiles the CLI at start: slow on a loaded machine
       return { target: { url: `http://127.0.0.1:${port}/` }, pids: [proc.pid], stop: () => proc.stop() };
     },
