@@ -8,18 +8,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestStack, type TestStack } from '../../../../ops/stack/testing.js';
-import { runStampede } from '../../../../cache/fixtures/children.js';
+import { startStack, type BenchStack } from '../../stack.js';
 import { encodeHistogram, newLatencyHistogram } from '../../stats.js';
 import { defineScenario, defineSuite, type BenchContext, type Peer, type Sample } from '../../suite.js';
 import { fileStamp } from '../../report/write.js';
 import { bentoClient, ioredisClient, lruClient, memjsClient, tieredClient, type BenchClient } from './clients.js';
 import { closedLoop, openLoop, type LoopResult } from './loops.js';
 import { renderHitRatioSvg } from './plot.js';
+import { runStampede } from './stampede.js';
 import { idealHitRatio, zipfSampler } from './zipf.js';
 
 interface CacheEnv {
-  stack: TestStack;
+  stack: BenchStack;
   memcached: string[];
   redisUrl: string;
 }
@@ -132,7 +132,7 @@ export default defineSuite<CacheEnv>({
   requires: ['redis-server', 'memcached'],
   async setup(ctx) {
     ctx.log('starting Redis and 2 memcached');
-    const stack = await startTestStack({ redis: true, memcached: 2 });
+    const stack = await startStack({ redis: true, memcached: 2 });
     return { stack, memcached: stack.memcached.map((m) => m.address), redisUrl: stack.redis.url };
   },
   async teardown(env, ctx) {
@@ -234,7 +234,7 @@ export default defineSuite<CacheEnv>({
         extraColumns: [{ key: 'originCalls', label: 'origin calls/expiry', digits: 1 }],
         async measure(target) {
           const result = await runStampede(4, {
-            store: { redis: env.redisUrl }, redisUrl: env.redisUrl, library: target.library,
+            redisUrl: env.redisUrl, library: target.library,
             key: `stampede:${target.library}:${Date.now()}:${++run}`, readers, loadMs: 500,
           });
           return { operations: 4 * readers, elapsedMs: result.ms, extra: { originCalls: result.calls }, notes: { perProcess: result.perChild.join(',') } };

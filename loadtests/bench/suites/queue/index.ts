@@ -4,10 +4,10 @@
 // Both peers run in this process (client libraries); CPU is this process's time per sample.
 import { defineScenario, defineSuite, type BenchContext, type Sample } from '../../suite.js';
 import { encodeHistogram, newLatencyHistogram } from '../../stats.js';
-import { startTestStack, type TestStack } from '../../../../ops/stack/testing.js';
+import { startStack, type BenchStack } from '../../stack.js';
 import { rawBullmq, tieredLayer, type Driver } from './drivers.js';
 
-interface Env { stack: TestStack }
+interface Env { stack: BenchStack }
 interface Target { driver: Driver; name: string }
 
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -130,7 +130,7 @@ export default defineSuite<Env>({
   name: 'queue',
   title: 'raw BullMQ vs Tiered queue layer (same Redis, no-op jobs)',
   requires: ['redis-server'],
-  setup: async () => ({ stack: await startTestStack({ redis: true }) }),
+  setup: async () => ({ stack: await startStack({ redis: true }) }),
   teardown: async (env) => { await env.stack.stop(); },
   scenarios: (env, ctx) => [enqueueScenario(env), processScenario(env, ctx, 1), processScenario(env, ctx, 16), latencyScenario(env)],
 });

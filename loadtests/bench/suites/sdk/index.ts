@@ -15,10 +15,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { freePorts } from '../../../../ops/stack/net.js';
-import { startTestStack, type TestStack } from '../../../../ops/stack/testing.js';
-import { createDbClient } from '../../../../sdk/db/index.js';
-import { createHttpClient, type HttpClientOptions } from '../../../../sdk/http/index.js';
+import { createDbClient, createHttpClient, type HttpClientOptions } from '../../../../sdk/index.js';
 import { startNodeScript, waitUntilListening, type OwnedProcess } from '../../process.js';
+import { startStack, type BenchStack } from '../../stack.js';
 import { defineScenario, defineSuite, type Peer, type Sample } from '../../suite.js';
 import { closedLoop, openLoop } from './loops.js';
 
@@ -31,7 +30,7 @@ interface SdkEnv {
   slow: string;
   heavy: string[];
   instant: string[];
-  stack?: TestStack;
+  stack?: BenchStack;
 }
 
 interface ClientTarget {
@@ -94,8 +93,8 @@ function rywPeer(name: string, description: string, make: (env: Required<Pick<Sd
   };
 }
 
-// The test stack runs synchronous_commit=off for speed; the writers here use PostgreSQL's default (on).
-const writeConfig = (stack: TestStack): pg.PoolConfig => ({ connectionString: stack.postgres.primary.url, options: '-c synchronous_commit=on', max: 8 });
+// The ephemeral stack runs synchronous_commit=off for speed; the writers here use PostgreSQL's default (on).
+const writeConfig = (stack: BenchStack): pg.PoolConfig => ({ connectionString: stack.postgres.primary.url, options: '-c synchronous_commit=on', max: 8 });
 const INSERT = 'INSERT INTO ryw (v) VALUES (1) RETURNING id';
 const SELECT = 'SELECT v, pg_is_in_recovery() AS replica FROM ryw WHERE id = $1';
 
@@ -111,9 +110,9 @@ export default defineSuite<SdkEnv>({
     const backend = startNodeScript('sdk-backends', BACKEND, [spec], { logDir: ctx.tmpDir });
     await waitUntilListening(backend, [t0, t1, t2, t3, slow, f0, f1, f2, h0, h1, h2]);
     const url = (p: number) => `http://127.0.0.1:${p}`;
-    let stack: TestStack | undefined;
+    let stack: BenchStack | undefined;
     try {
-      stack = await startTestStack({ postgres: true, replica: true });
+      stack = await startStack({ postgres: true, replica: true });
       const admin = new pg.Client({ connectionString: stack.postgres.primary.url });
       await admin.connect();
       await admin.query('CREATE TABLE ryw (id bigserial PRIMARY KEY, v int NOT NULL)');
