@@ -1,12 +1,10 @@
-// The `gateway:` section of tiered.yaml (schema owned by the gateway component).
+// The `gateway:` section of tiered.yaml, the one schema of the gateway (validated once).
 // Frontends are a union on `mode` (http | tcp: the tcp fields come from gateway/tcp/config.ts);
-// backends are shared by both modes. Defaults live here, on the schema.
+// a backend is one model for both modes. Defaults live here, on the schema.
 import { z } from 'zod';
 import { nativeParser } from './frontend/llhttp.js';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
-import {
-  checkBackendReferences, checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema,
-} from './tcp/config.js';
+import { checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema } from './tcp/config.js';
 
 export const BALANCE_ALGORITHMS = ['p2c-ewma', 'roundrobin', 'leastconn', 'random', 'hash', 'first'] as const;
 
@@ -180,6 +178,22 @@ export const gatewayConfigSchema = z.strictObject({
   checkBackendReferences(value, ctx);
 });
 
+/** Every frontend's backend and every fallback must name a configured backend. */
+function checkBackendReferences(
+  value: { frontends: readonly { backend: string }[]; backends: readonly { name: string; fallback?: string }[] },
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Set(value.backends.map((b) => b.name));
+  value.frontends.forEach((f, i) => {
+    if (!names.has(f.backend)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'backend'], message: `expected the name of a backend, got "${f.backend}"` });
+  });
+  value.backends.forEach((b, i) => {
+    if (b.fallback !== undefined && (!names.has(b.fallback) || b.fallback === b.name)) {
+      ctx.addIssue({ code: 'custom', path: ['backends', i, 'fallback'], message: `expected the name of another backend, got "${b.fallback}"` });
+    }
+  });
+}
+
 export type GatewayInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type BackendConfig = z.output<typeof backendSchema>;
@@ -189,6 +203,8 @@ export type TcpFrontendConfig = z.output<typeof tcpFrontendSchema>;
 export type FrontendConfig = z.output<typeof frontendSchema>;
 export type HttpCheckConfig = z.output<typeof httpCheckSchema>;
 export type CheckConfig = z.output<typeof checkSchema>;
+export type PostgresCheckConfig = z.output<typeof postgresCheckSchema>;
+export type TcpCheckConfig = z.output<typeof tcpCheckSchema>;
 export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
 
 /** Validates a gateway section given as a plain object (tests, quick mode). */

@@ -1,44 +1,52 @@
-// The gateway process, start-up order in one place: validate the config, build the HTTP-mode
-// backends, run the first round of active checks, open the HTTP frontends, start the TCP side
-// (gateway/tcp) for `mode: tcp` frontends, then the admin port. `reload(config)` swaps HTTP
-// frontends and backends with no failed request; `stop(grace)` drains.
+// The gateway process, start-up order in one place: validate the config, build the backends
+// (one model for HTTP and TCP mode), run the first round of active checks (so the first request
+// already sees each server's state and a DB port each server's role), open the HTTP and TCP
+// frontends, then the admin port. `reload(config)` swaps frontends and backends with no failed
+// request; `stop(grace)` drains.
 import { formatIssues } from '../sdk/config/schema.js';
 import { ConfigError } from '../sdk/errors.js';
-import { createLogger } from '../sdk/log/logger.js';
+import { createLogger, type Logger } from '../sdk/log/logger.js';
 import type { AdminState } from '../sdk/balance/eligible.js';
-import { startTcpGateway, type TcpGateway } from './tcp/index.js';
-import { BackendRuntime } from './backend/backend.js';
+import { BackendRuntime, type BackendMode } from './backend/backend.js';
 import { gatewayConfigSchema, type BackendConfig, type GatewayConfig, type HttpFrontendConfig, type TcpFrontendConfig } from './config.js';
-import { ActiveHealthChecker, type HealthListener } from './health/checker.js';
+import { BackendHealth, type CheckReport, type HealthListener } from './health/checker.js';
 import { HttpFrontendRuntime } from './frontend/frontend-runtime.js';
 import { createHttpProxy, sendWithHttpProxy3 } from './upstream/proxy3-attempt.js';
 import { sendWithNativeParser } from './upstream/native-attempt.js';
 import { sendWithUndici } from './upstream/undici-attempt.js';
 import { registerEngine } from './upstream/engines.js';
+import { listenerKind, listenHttp, type HttpListener } from './frontend/listener.js';
+import { startTcpFrontend, type TcpFrontend } from './tcp/frontend.js';
+import { PostgresTopology } from './tcp/postgres-topology.js';
+import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
+import { UnknownServerError } from './errors.js';
+import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
 
 // The upstream engines, registered once: the exchange finds them by name (upstream/engines.ts).
 registerEngine('native', sendWithNativeParser);
 registerEngine('undici', sendWithUndici);
 registerEngine('http-proxy-3', sendWithHttpProxy3);
-import { listenerKind, listenHttp, type HttpListener } from './frontend/listener.js';
-import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
-import { UnknownServerError } from './errors.js';
-import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
 
 export interface GatewayOptions {
   /** Start the admin port (when configured). Workers of a cluster leave it to the primary. */
   admin?: boolean;
   /** Run active checks here (false in cluster workers: the primary checks and broadcasts). */
   activeChecks?: boolean;
-  /** Called on every active-check up/down change. */
+  /** Hears every check result that changed what /stats shows (a supervising primary broadcasts them). */
   onHealthChange?: HealthListener;
+  /** Check results known before start (a worker of a supervising primary opens its ports knowing them). */
+  initialHealth?: CheckReport[];
+  /** Longest wait for the first round of active checks before the ports open (default 10 s). */
+  firstCheckTimeoutMs?: number;
   /** Reload hook of the admin API (`POST /reload`): re-reads the config source. */
   reloadSource?: () => Promise<GatewayConfig> | GatewayConfig;
+  /** The gateway's log (default: the `gateway` logger). */
+  log?: Logger;
   /** Access log override (tests). */
   accessLog?: boolean;
   /** Open the HTTP frontends (false in a cluster primary: it only checks, workers listen). */
   listenHttp?: boolean;
-  /** Open the TCP frontends (false in a cluster primary: workers serve them, runtime-API changes are passed on). */
+  /** Open the TCP frontends (false in a cluster primary: workers serve them). */
   listenTcp?: boolean;
   /** Stats as the admin port shows them (a cluster primary adds its workers' counters). */
   statsSource?: (own: GatewayStats) => Promise<GatewayStats> | GatewayStats;
@@ -60,12 +68,12 @@ export interface Gateway {
   setServer(backend: string, server: string, change: { state?: AdminState; weight?: number }): void;
   /** Applies a changed config: new requests use it; in-flight ones finish on the old one. */
   reload(next: GatewayConfig | unknown): Promise<void>;
-  /** An up/down state decided elsewhere (cluster primary). */
-  applyHealth(backend: string, server: string, up: boolean): void;
+  /** A check result found elsewhere (a supervising primary's). */
+  applyHealth(report: CheckReport): void;
   stop(graceMs?: number): Promise<void>;
 }
 
-const log = createLogger('gateway');
+const defaultLog = createLogger('gateway');
 
 export function validateGatewayConfig(input: unknown): GatewayConfig {
   const parsed = gatewayConfigSchema.safeParse(input ?? {});
@@ -73,96 +81,128 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
   return parsed.data;
 }
 
-function isHttp(f: GatewayConfig['frontends'][number]): f is HttpFrontendConfig {
-  return f.mode === 'http';
+/**
+ * The mode of each backend: `tcp` when a TCP frontend sends to it (or it is the fallback of such
+ * a backend), else `http` (also for a backend no frontend uses yet: HAProxy builds and checks
+ * every backend, and the runtime API can reach it).
+ */
+function backendModes(config: GatewayConfig): Map<string, BackendMode> {
+  const modes = new Map<string, BackendMode>();
+  const byName = new Map(config.backends.map((b) => [b.name, b]));
+  for (const b of config.backends) modes.set(b.name, 'http');
+  for (const f of config.frontends) {
+    if (f.mode !== 'tcp') continue;
+    for (let name: string | undefined = f.backend; name !== undefined && modes.get(name) !== 'tcp'; name = byName.get(name)?.fallback) modes.set(name, 'tcp');
+  }
+  return modes;
 }
 
-/** The TCP part of the config, in the shape gateway/tcp validates on its own. */
-function tcpPart(config: GatewayConfig): { frontends: TcpFrontendConfig[]; backends: unknown[] } | undefined {
-  const frontends = config.frontends.filter((f): f is TcpFrontendConfig => f.mode === 'tcp');
-  if (frontends.length === 0) return undefined;
-  const used = new Set(frontends.map((f) => f.backend));
-  for (const b of config.backends) if (used.has(b.name) && b.fallback) used.add(b.fallback);
-  const backends = config.backends.filter((b) => used.has(b.name)).map((b) => ({
-    name: b.name, balance: b.balance, check: b.check, servers: b.servers, fallback: b.fallback,
-    onMarkedDown: b.onMarkedDown, maxQueue: b.maxQueue, queueTimeout: b.queueTimeout,
-  }));
-  return { frontends: frontends.map(({ mode: _mode, ...rest }) => ({ ...rest, mode: 'tcp' as const })), backends };
-}
-
-interface HttpSide {
+interface BackendSet {
   backends: Map<string, BackendRuntime>;
-  checkers: Map<string, ActiveHealthChecker>;
-}
-
-async function buildHttpSide(config: GatewayConfig, options: GatewayOptions, previous?: HttpSide): Promise<HttpSide> {
-  const used = new Set(config.frontends.filter(isHttp).map((f) => f.backend));
-  const backends = new Map<string, BackendRuntime>();
-  const checkers = new Map<string, ActiveHealthChecker>();
-  const starting: Promise<void>[] = [];
-  for (const b of config.backends) {
-    if (!used.has(b.name)) continue;
-    const old = previous?.backends.get(b.name);
-    if (old && sameConfig(old.config, b)) {
-      backends.set(b.name, old);
-      const checker = previous!.checkers.get(b.name);
-      if (checker) checkers.set(b.name, checker);
-      continue;
-    }
-    const runtime = new BackendRuntime(b, 'http');
-    if (old) carryState(old, runtime);
-    backends.set(b.name, runtime);
-    if (b.check && b.check.type !== 'postgres' && options.activeChecks !== false) {
-      const checker = new ActiveHealthChecker(runtime, b.check, log, options.onHealthChange);
-      checkers.set(b.name, checker);
-      starting.push(checker.start());
-    }
-  }
-  await Promise.all(starting);
-  for (const [name, checker] of previous?.checkers ?? []) if (checkers.get(name) !== checker) checker.stop();
-  return { backends, checkers };
-}
-
-/** A reloaded backend keeps what it knew of servers that stayed (same name and address): up/down and admin state. */
-function carryState(from: BackendRuntime, to: BackendRuntime): void {
-  for (const server of to.servers.values()) {
-    const before = from.servers.get(server.name);
-    if (!before || before.config.address !== server.config.address) continue;
-    to.pool.setHealthy(server.name, before.pool.checkUp);
-    if (before.pool.admin !== 'ready') to.pool.update(server.name, { admin: before.pool.admin });
-    Object.assign(server.check, before.check);
-  }
+  checks: Map<string, BackendHealth>;
 }
 
 function sameConfig(a: BackendConfig, b: BackendConfig): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A reloaded backend keeps what it knew of servers that stayed (same name and address): up/down, admin state, last check. */
+function carryState(from: BackendRuntime, to: BackendRuntime): void {
+  for (const server of to.servers.values()) {
+    const before = from.servers.get(server.name);
+    if (!before || before.address !== server.address) continue;
+    to.pool.setHealthy(server.name, before.pool.checkUp);
+    if (before.pool.admin !== 'ready') to.pool.update(server.name, { admin: before.pool.admin });
+    server.check = { ...before.check };
+  }
+  to.refreshPrimaryGuard();
+}
+
+/** A check result found elsewhere: the server's check detail, its state, the primary guard. */
+function applyReport(backends: ReadonlyMap<string, BackendRuntime>, report: CheckReport): void {
+  const backend = backends.get(report.backend);
+  const server = backend?.servers.get(report.server);
+  if (!backend || !server) return;
+  const now = Date.now();
+  const changed = server.pool.checkUp !== report.up;
+  server.check = { code: report.code, detail: report.detail, lastCheck: now, lastChange: changed ? now : server.check.lastChange, postgres: report.postgres };
+  backend.setHealthy(report.server, report.up);
+  backend.refreshPrimaryGuard();
+}
+
 export async function startGateway(input: GatewayConfig | unknown, options: GatewayOptions = {}): Promise<Gateway> {
   let config = validateGatewayConfig(input);
+  const log = options.log ?? defaultLog;
   const accessLog = (options.accessLog ?? config.accessLog) ? createLogger('gateway.access') : undefined;
   const proxy = createHttpProxy();
-  let side = await buildHttpSide(config, options);
-  const lookup = (name: string) => side.backends.get(name);
+  const topology = new PostgresTopology();
+
+  /** Backends for `next`: reused when their config and mode are unchanged, else new and checked once before use. */
+  async function buildBackends(next: GatewayConfig, previous?: BackendSet): Promise<BackendSet> {
+    const built: BackendSet = { backends: new Map(), checks: new Map() };
+    const fresh: BackendHealth[] = [];
+    const modes = backendModes(next);
+    for (const b of next.backends) {
+      const mode = modes.get(b.name);
+      if (!mode) continue;
+      const old = previous?.backends.get(b.name);
+      if (old && old.mode === mode && sameConfig(old.config, b)) {
+        built.backends.set(b.name, old);
+        const check = previous!.checks.get(b.name);
+        if (check) built.checks.set(b.name, check);
+        continue;
+      }
+      const runtime = new BackendRuntime(b, mode);
+      if (old) carryState(old, runtime);
+      built.backends.set(b.name, runtime);
+      if (b.check && options.activeChecks !== false) {
+        const health = new BackendHealth(runtime, b.check, { log, topology, onChange: options.onHealthChange });
+        built.checks.set(b.name, health);
+        fresh.push(health);
+      }
+    }
+    if (!previous) for (const report of options.initialHealth ?? []) applyReport(built.backends, report);
+    // Primary checks first, so the replicas' first lag measurement has a primary to compare with.
+    const firstRound = (async () => {
+      await Promise.all(fresh.filter((c) => c.checksPrimary).map((c) => c.start()));
+      await Promise.all(fresh.filter((c) => !c.checksPrimary).map((c) => c.start()));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([firstRound, new Promise((resolve) => (timer = setTimeout(resolve, options.firstCheckTimeoutMs ?? 10_000)))]);
+    clearTimeout(timer);
+    return built;
+  }
+
+  let set = await buildBackends(config);
+  const lookup = (name: string) => set.backends.get(name);
   const listeners = new Map<string, { listener: HttpListener; runtime: HttpFrontendRuntime }>();
+  const tcpFrontends = new Map<string, TcpFrontend>();
 
   const kindOf = (f: HttpFrontendConfig, c: GatewayConfig) => listenerKind(f, c.backends.find((b) => b.name === f.backend)?.engine);
-  const openFrontend = async (f: HttpFrontendConfig, c: GatewayConfig) => {
+  const openHttp = async (f: HttpFrontendConfig, c: GatewayConfig) => {
     const runtime = new HttpFrontendRuntime(f, kindOf(f, c), proxy, lookup, accessLog);
     const listener = await listenHttp(runtime);
     listeners.set(f.name, { listener, runtime });
     log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
   };
-  let tcp: TcpGateway | undefined;
+  const openTcp = async (f: TcpFrontendConfig) => {
+    const frontend = await startTcpFrontend(f, { backends: set.backends, accessLog: accessLog !== undefined });
+    tcpFrontends.set(f.name, frontend);
+    const at = `${frontend.address.host}:${frontend.address.port}`;
+    log.info({ frontend: f.name, listen: at, port: frontend.address.port }, `tcp frontend ${f.name} listening on ${at}`);
+  };
+  const open = async (f: GatewayConfig['frontends'][number], c: GatewayConfig) => {
+    if (f.mode === 'http') {
+      if (options.listenHttp !== false) await openHttp(f, c);
+    } else if (options.listenTcp !== false) await openTcp(f);
+  };
   let admin: AdminServer | undefined;
   try {
-    if (options.listenHttp !== false) for (const f of config.frontends) if (isHttp(f)) await openFrontend(f, config);
-    const tcpConfig = tcpPart(config);
-    if (tcpConfig && options.listenTcp !== false) tcp = await startTcpGateway(tcpConfig, { accessLog: accessLog !== undefined });
+    for (const f of config.frontends) await open(f, config);
   } catch (error) {
-    for (const c of side.checkers.values()) c.stop();
+    for (const c of set.checks.values()) c.stop();
     await Promise.all([...listeners.values()].map((l) => l.listener.close(0)));
-    await tcp?.stop(0);
+    await Promise.all([...tcpFrontends.values()].map((f) => f.close(0)));
     throw error;
   }
 
@@ -173,44 +213,30 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
     ports() {
       const out: Record<string, number> = {};
       for (const [name, l] of listeners) out[name] = l.listener.port;
-      if (tcp) for (const [name, f] of tcp.frontends) out[name] = f.address.port;
+      for (const [name, f] of tcpFrontends) out[name] = f.address.port;
       if (admin) out.admin = admin.port;
       return out;
     },
-    backends: () => side.backends,
-    stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), side.backends, tcp, o?.histograms === true),
+    backends: () => set.backends,
+    stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), [...tcpFrontends.values()], set.backends, o?.histograms === true),
     setServer(backendName, serverName, change) {
-      const backend = side.backends.get(backendName);
-      if (backend) {
-        backend.update(serverName, change);
-        options.onServerChange?.(backendName, serverName, change);
-        log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
-        return;
-      }
-      if (tcp?.setServer(backendName, serverName, change)) return;
-      if (options.listenTcp === false) {
-        // A supervising primary: the TCP runtimes live in the workers; pass the change on to them.
-        const known = tcpPart(config)?.backends.find((b) => (b as { name: string }).name === backendName) as { servers: { name: string }[] } | undefined;
-        if (known?.servers.some((s) => s.name === serverName)) {
-          options.onServerChange?.(backendName, serverName, change);
-          log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
-          return;
-        }
-        throw new UnknownServerError(backendName, known ? serverName : undefined);
-      }
-      const tcpBackend = tcp?.backends.get(backendName);
-      throw new UnknownServerError(backendName, tcpBackend ? serverName : undefined);
+      const backend = set.backends.get(backendName);
+      if (!backend) throw new UnknownServerError(backendName);
+      backend.update(serverName, change);
+      options.onServerChange?.(backendName, serverName, change);
+      log.info({ backend: backendName, server: serverName, ...change }, `server ${backendName}/${serverName} set to ${JSON.stringify(change)}`);
     },
     async reload(nextInput) {
       const next = validateGatewayConfig(nextInput);
-      const nextSide = await buildHttpSide(next, options, side);
-      const retired = [...side.backends.values()].filter((b) => nextSide.backends.get(b.name) !== b);
-      side = nextSide;
-      const wanted = new Map(next.frontends.filter(isHttp).map((f) => [f.name, f]));
+      const previous = set;
+      const nextSet = await buildBackends(next, previous);
+      const retired = [...previous.backends.values()].filter((b) => nextSet.backends.get(b.name) !== b);
+      set = nextSet;
+      const wanted = new Map(next.frontends.map((f) => [f.name, f]));
       for (const [name, entry] of [...listeners]) {
         const f = wanted.get(name);
         // Same address, TLS and listener kind: the listener stays and takes the new runtime.
-        if (f && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.runtime.server) {
+        if (f && f.mode === 'http' && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.runtime.server) {
           const runtime = new HttpFrontendRuntime(f, entry.runtime.server, proxy, lookup, accessLog);
           runtime.stats.merge(entry.runtime.stats);
           entry.listener.use(runtime);
@@ -221,44 +247,40 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
           void entry.listener.close(config.grace);
         }
       }
-      if (options.listenHttp !== false) for (const f of wanted.values()) await openFrontend(f, next);
-      const nextTcp = tcpPart(next);
-      if (options.listenTcp !== false && JSON.stringify(nextTcp) !== JSON.stringify(tcpPart(config))) {
-        // TCP side (gateway/tcp): unchanged backends kept, open sessions go on, new ones use the new config.
-        if (tcp && nextTcp) await tcp.reload(nextTcp, next.grace);
-        else if (nextTcp) tcp = await startTcpGateway(nextTcp, { accessLog: accessLog !== undefined });
-        else if (tcp) {
-          void tcp.stop(next.grace);
-          tcp = undefined;
+      for (const [name, frontend] of [...tcpFrontends]) {
+        const f = wanted.get(name);
+        // Same address: new connections use the new config; open sessions go on where they are.
+        if (f && f.mode === 'tcp' && f.listen === frontend.config.listen) {
+          frontend.update(f, nextSet.backends);
+          wanted.delete(name);
+        } else {
+          tcpFrontends.delete(name);
+          void frontend.close(next.grace);
         }
       }
+      for (const f of wanted.values()) await open(f, next);
+      for (const [name, check] of previous.checks) if (nextSet.checks.get(name) !== check) check.stop();
       config = next;
       options.onReload?.(next);
-      // Retired backends keep serving their in-flight requests, then let their sockets go.
+      // Retired backends keep serving their in-flight requests and sessions, then let their sockets and queues go.
       setTimeout(() => retired.forEach((b) => b.close()), config.grace).unref();
-      log.info('configuration reloaded');
+      log.info({ rebuilt: retired.map((b) => b.name) }, 'configuration reloaded');
     },
-    applyHealth(backendName, serverName, up) {
-      const backend = side.backends.get(backendName);
-      const server = backend?.servers.get(serverName);
-      if (!backend || !server) return;
-      server.check.status = up ? 'L7OK' : 'L7STS';
-      server.check.lastChange = Date.now();
-      backend.pool.setHealthy(serverName, up);
+    applyHealth(report) {
+      applyReport(set.backends, report);
     },
     async stop(graceMs = config.grace) {
       await admin?.close();
-      for (const c of side.checkers.values()) c.stop();
+      for (const c of set.checks.values()) c.stop();
       for (const l of listeners.values()) l.runtime.draining = true;
       await Promise.all([
         ...[...listeners.values()].map((l) => l.listener.close(graceMs)),
-        tcp?.stop(graceMs),
+        ...[...tcpFrontends.values()].map((f) => f.close(graceMs)),
       ]);
-      for (const b of side.backends.values()) b.close();
+      for (const b of set.backends.values()) b.close();
       proxy.close();
     },
   };
-
   if (config.admin && options.admin !== false) {
     const statsSource = options.statsSource;
     admin = await startAdmin(config.admin, {

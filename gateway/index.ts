@@ -8,6 +8,7 @@ export {
   type GatewayConfig, type GatewayInput, type BackendConfig, type ServerConfig, type FrontendConfig,
   type HttpFrontendConfig, type TcpFrontendConfig, type CheckConfig, type BalanceAlgorithm,
 } from './config.js';
+export { defaultDbPorts, type DefaultDbPortsOptions } from './tcp/defaults.js';
 export { BackendRuntime } from './backend/backend.js';
 export { ServerRuntime } from './backend/server.js';
 export type { GatewayStats, BackendStats, ServerStats, FrontendStats } from './admin/stats-model.js';

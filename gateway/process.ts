@@ -13,6 +13,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../sdk/log/logger.js';
 import { nextQuickDeaths, restartDelay } from '../sdk/restart-delay.js';
 import type { GatewayConfig } from './config.js';
+import type { CheckReport } from './health/checker.js';
 import { startGateway, validateGatewayConfig, type Gateway } from './gateway.js';
 import { mergeStats } from './admin/merge-stats.js';
 import type { GatewayStats, WorkerStats } from './admin/stats-model.js';
@@ -28,8 +29,8 @@ export interface GatewaySource {
 }
 
 type ToWorker =
-  | { t: 'config'; config: unknown }
-  | { t: 'health'; backend: string; server: string; up: boolean }
+  | { t: 'config'; config: unknown; health?: CheckReport[] }
+  | { t: 'health'; report: CheckReport }
   | { t: 'server'; backend: string; server: string; change: { state?: 'ready' | 'drain' | 'maint'; weight?: number } }
   | { t: 'stats'; id: number }
   | { t: 'stop'; grace: number };
@@ -87,17 +88,12 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
   const broadcast = (message: ToWorker) => {
     for (const w of live()) w.send(message);
   };
-  // Runtime-API changes to TCP servers (their runtimes live in the workers): replayed to a new worker.
-  const tcpChanges = new Map<string, ToWorker>();
-  const recordTcpChange = (message: ToWorker) => {
-    if (message.t === 'server' && !gateway.backends().has(message.backend)) tcpChanges.set(`${message.backend}/${message.server}`, message);
-  };
   // Checks and admin live here; the admin API's changes are mirrored to every worker.
   const gateway: Gateway = await startGateway(config, {
     listenHttp: false,
     listenTcp: false,
     adminMounts: source.adminMounts,
-    onHealthChange: (backend, server, up) => broadcast({ t: 'health', backend, server, up }),
+    onHealthChange: (report) => broadcast({ t: 'health', report }),
     reloadSource: source.reloadable ? () => source.load() : undefined,
     statsSource: async (own) => {
       const id = nextId++;
@@ -117,9 +113,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
       return mergeStats(own, collected, slots.map(workerStats));
     },
     onServerChange: (backend, server, change) => {
-      const message: ToWorker = { t: 'server', backend, server, change };
-      recordTcpChange(message);
-      broadcast(message);
+      broadcast({ t: 'server', backend, server, change });
     },
     onReload: (next) => {
       config = next;
@@ -149,11 +143,11 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
         slot.ready = true;
         slot.serving = true;
         if (firstStart && ++readyCount === slots.length) settleFirst();
+        // Up to date with what changed while it started (its config message carried the state then).
+        for (const report of healthReports(gateway)) worker.send({ t: 'health', report } satisfies ToWorker);
         for (const b of gateway.backends().values()) {
-          for (const s of b.servers.values()) worker.send({ t: 'health', backend: b.name, server: s.name, up: s.pool.checkUp } satisfies ToWorker);
           for (const s of b.servers.values()) worker.send({ t: 'server', backend: b.name, server: s.name, change: { state: s.pool.admin, weight: s.pool.configuredWeight } } satisfies ToWorker);
         }
-        for (const change of tcpChanges.values()) worker.send(change);
       } else if (message.t === 'fatal') {
         slot.fatal = message.error;
       } else if (message.t === 'stats') {
@@ -166,7 +160,8 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
         }
       }
     });
-    worker.send({ t: 'config', config } satisfies ToWorker);
+    // The checks' state goes with the config: the worker opens its ports knowing every server's state and role.
+    worker.send({ t: 'config', config, health: healthReports(gateway) } satisfies ToWorker);
     worker.on('exit', (code, signal) => {
       if (slot.worker === worker) {
         slot.worker = undefined;
@@ -241,6 +236,18 @@ function workerStats(slot: WorkerSlot): WorkerStats {
   };
 }
 
+/** What the primary's checks know of every server, as workers take it. */
+function healthReports(gateway: Gateway): CheckReport[] {
+  const reports: CheckReport[] = [];
+  for (const b of gateway.backends().values()) {
+    for (const s of b.servers.values()) {
+      if (s.check.code === 'none') continue;
+      reports.push({ backend: b.name, server: s.name, up: s.pool.checkUp, code: s.check.code, detail: s.check.detail, postgres: s.check.postgres });
+    }
+  }
+  return reports;
+}
+
 async function runWorker(): Promise<Gateway | undefined> {
   let gateway: Gateway | undefined;
   const early: ToWorker[] = [];
@@ -250,7 +257,7 @@ async function runWorker(): Promise<Gateway | undefined> {
       if (gateway) await gateway.reload(config);
       else {
         try {
-          gateway = await startGateway(config, { admin: false, activeChecks: false });
+          gateway = await startGateway(config, { admin: false, activeChecks: false, initialHealth: message.health });
         } catch (error) {
           const e = error as { code?: unknown; message?: unknown };
           const failed: ToPrimary = { t: 'failed', error: { code: typeof e.code === 'string' ? e.code : undefined, message: String(e.message ?? error) } };
@@ -267,7 +274,7 @@ async function runWorker(): Promise<Gateway | undefined> {
       early.push(message);
       return;
     }
-    if (message.t === 'health') gateway.applyHealth(message.backend, message.server, message.up);
+    if (message.t === 'health') gateway.applyHealth(message.report);
     else if (message.t === 'server') {
       const current = gateway.backends().get(message.backend)?.servers.get(message.server)?.pool;
       const { state, weight } = message.change;

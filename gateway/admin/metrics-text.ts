@@ -28,6 +28,7 @@ export function metricsText(stats: GatewayStats): string {
     for (const [klass, n] of Object.entries(f.responses)) put('tiered_frontend_http_responses_total', 'counter', 'Responses by status class', { ...l, code: klass }, n);
     put('tiered_frontend_bytes_in_total', 'counter', 'Bytes received from clients', l, f.bytesIn);
     put('tiered_frontend_bytes_out_total', 'counter', 'Bytes sent to clients', l, f.bytesOut);
+    put('tiered_frontend_refused_total', 'counter', 'Requests or sessions refused: no server, queue full, queue timeout', l, f.noServer + f.queueFull + f.queueTimeouts);
   }
   for (const b of stats.backends) {
     const l = { backend: b.name };
@@ -37,8 +38,11 @@ export function metricsText(stats: GatewayStats): string {
     put('tiered_backend_requests_total', 'counter', 'Requests sent to the backend', l, b.requests);
     put('tiered_backend_retries_total', 'counter', 'Retries', l, b.retries);
     put('tiered_backend_queue_timeouts_total', 'counter', 'Requests that waited past queueTimeout', l, b.queueTimeouts);
+    put('tiered_backend_queue_full_total', 'counter', 'Requests refused with the queue full', l, b.queueFull);
+    put('tiered_backend_no_server_total', 'counter', 'Requests refused with no usable server', l, b.noServer);
+    if (b.conflictingPrimaries) put('tiered_backend_conflicting_primaries', 'gauge', 'Servers claiming primary at once (the port refuses)', l, b.conflictingPrimaries.length);
     for (const [klass, n] of Object.entries(b.responses)) put('tiered_backend_http_responses_total', 'counter', 'Responses by status class', { ...l, code: klass }, n);
-    put('tiered_backend_response_time_p99_seconds', 'gauge', 'p99 response time since start', l, b.p99 / 1000);
+    put('tiered_backend_response_time_p99_seconds', 'gauge', 'p99 response time over the last minute', l, b.p99 / 1000);
     for (const s of b.servers) {
       const sl = { backend: b.name, server: s.name };
       put('tiered_server_up', 'gauge', '1 when the server takes traffic', sl, s.state.startsWith('UP') || s.state === 'DRAIN' ? 1 : 0);
@@ -49,19 +53,11 @@ export function metricsText(stats: GatewayStats): string {
       put('tiered_server_response_errors_total', 'counter', 'Resets and timeouts', sl, s.errors.response + s.errors.timeout);
       put('tiered_server_retries_total', 'counter', 'Retries away from the server', sl, s.retries);
       for (const [klass, n] of Object.entries(s.responses)) put('tiered_server_http_responses_total', 'counter', 'Responses by status class', { ...sl, code: klass }, n);
-      put('tiered_server_response_time_p50_seconds', 'gauge', 'p50 response time since start', sl, s.p50 / 1000);
-      put('tiered_server_response_time_p99_seconds', 'gauge', 'p99 response time since start', sl, s.p99 / 1000);
-    }
-  }
-  for (const b of stats.tcp?.backends ?? []) {
-    for (const s of b.servers) {
-      const sl = { backend: b.name, server: s.name };
-      put('tiered_server_up', 'gauge', '1 when the server takes traffic', sl, s.status === 'UP' || s.status === 'DRAIN' ? 1 : 0);
-      put('tiered_server_current_requests', 'gauge', 'Requests in flight', sl, s.inFlight);
-      put('tiered_server_sessions_total', 'counter', 'TCP sessions', sl, s.sessions);
-      put('tiered_server_connection_errors_total', 'counter', 'Connect errors', sl, s.connectErrors);
-      put('tiered_server_bytes_in_total', 'counter', 'Bytes received from clients (TCP)', sl, s.bytesIn);
-      put('tiered_server_bytes_out_total', 'counter', 'Bytes sent to clients (TCP)', sl, s.bytesOut);
+      put('tiered_server_response_time_p50_seconds', 'gauge', 'p50 response time over the last minute', sl, s.p50 / 1000);
+      put('tiered_server_response_time_p99_seconds', 'gauge', 'p99 response time over the last minute', sl, s.p99 / 1000);
+      put('tiered_server_bytes_in_total', 'counter', 'Bytes received from clients', sl, s.bytesIn);
+      put('tiered_server_bytes_out_total', 'counter', 'Bytes sent to clients', sl, s.bytesOut);
+      if (s.sessions !== undefined) put('tiered_server_current_sessions', 'gauge', 'TCP sessions open', sl, s.sessions);
       if (s.lagBytes !== undefined) put('tiered_server_replication_lag_bytes', 'gauge', 'PostgreSQL replica replay lag behind the primary', sl, s.lagBytes);
       if (s.lagSeconds !== undefined) put('tiered_server_replication_lag_seconds', 'gauge', 'PostgreSQL replica replay delay', sl, s.lagSeconds);
     }

@@ -171,8 +171,7 @@ export async function startAdmin(
       if (backend === undefined || name === undefined) return json(res, 400, { error: 'bad percent-encoding in the backend or server name' });
       gateway.setServer(backend, name, change.data);
       const stats = await gateway.stats();
-      const found = stats.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name)
-        ?? stats.tcp?.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name);
+      const found = stats.backends.find((b) => b.name === backend)?.servers.find((s) => s.name === name);
       return json(res, 200, found ?? { ok: true });
     }
     for (const mount of gateway.mounts ?? []) {

@@ -18,20 +18,18 @@ export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): strin
 ${workers}</table>`);
   }
   for (const f of s.frontends) {
-    rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}, ${esc(f.server)} server</small></h2>
-<table><tr><th>conns</th><th>requests</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
-<tr><td>${f.connections}</td><td>${f.requests}</td><td>${f.responses['2xx']}</td><td>${f.responses['4xx']}</td><td>${f.responses['5xx']}</td><td>${f.errors.aborted}</td><td>${f.bytesIn}</td><td>${f.bytesOut}</td><td>${f.p50}</td><td>${f.p99}</td></tr></table>`);
+    const side = f.mode === 'http' ? `${esc(f.server ?? '')} server` : 'tcp';
+    rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}, ${side}</small></h2>
+<table><tr><th>conns</th><th>${f.mode === 'tcp' ? 'sessions' : 'requests'}</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>refused</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
+<tr><td>${f.connections}</td><td>${f.requests}</td><td>${f.responses['2xx']}</td><td>${f.responses['4xx']}</td><td>${f.responses['5xx']}</td><td>${f.errors.aborted}</td><td>${f.noServer + f.queueFull + f.queueTimeouts}</td><td>${f.bytesIn}</td><td>${f.bytesOut}</td><td>${f.p50}</td><td>${f.p99}</td></tr></table>`);
   }
   for (const b of s.backends) {
-    const servers = b.servers.map((v) => `<tr style="background:${color(v.state)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.state)}</td><td>${esc(v.check.status)} ${esc(v.check.detail)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}${v.effectiveWeight !== v.weight ? ` (${v.effectiveWeight})` : ''}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.requests}</td><td>${v.responses['5xx']}</td><td>${v.errors.connect}</td><td>${v.retries}</td><td>${v.ewma ?? ''}</td><td>${v.p50}</td><td>${v.p99}</td></tr>`).join('\n');
-    rows.push(`<h2>backend ${esc(b.name)} <small>${esc(b.balance)}, ${esc(b.engine)} engine, ${b.up}/${b.total} up, ${b.queued} queued</small></h2>
-<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>requests</th><th>5xx</th><th>conn err</th><th>retries</th><th>ewma ms</th><th>p50 ms</th><th>p99 ms</th></tr>
-${servers}</table>`);
-  }
-  for (const b of s.tcp?.backends ?? []) {
-    const servers = b.servers.map((v) => `<tr style="background:${color(v.status)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.status)}</td><td>${esc(v.check)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.sessions}</td><td>${v.connectErrors}</td><td>${esc(v.role ?? '')}</td><td>${v.lagBytes ?? ''}</td><td>${v.connectP99}</td></tr>`).join('\n');
-    rows.push(`<h2>backend ${esc(b.name)} <small>tcp, ${esc(b.balance)}, ${b.queued} queued</small></h2>
-<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>sessions</th><th>conn err</th><th>role</th><th>lag bytes</th><th>connect p99 ms</th></tr>
+    const tcp = b.mode === 'tcp';
+    const servers = b.servers.map((v) => `<tr style="background:${color(v.state)}"><td>${esc(v.name)}</td><td>${esc(v.address)}</td><td>${esc(v.state)}</td><td>${esc(v.check.code)} ${esc(v.check.detail)}</td><td>${esc(v.lastChange)}</td><td>${v.weight}${v.effectiveWeight !== v.weight ? ` (${v.effectiveWeight})` : ''}</td><td>${v.backup ? 'Y' : ''}</td><td>${v.inFlight}${v.maxconn ? `/${v.maxconn}` : ''}</td><td>${v.requests}</td><td>${tcp ? esc(v.role ?? '') : v.responses['5xx']}</td><td>${v.errors.connect}</td><td>${tcp ? (v.lagBytes ?? '') : v.retries}</td><td>${v.ewma ?? ''}</td><td>${v.timers.connect?.p99 ?? ''}</td><td>${v.p50}</td><td>${v.p99}</td></tr>`).join('\n');
+    const what = tcp ? `tcp, ${esc(b.balance)}${b.fallback ? `, fallback ${esc(b.fallback)}` : ''}` : `${esc(b.balance)}, ${esc(b.engine ?? '')} engine`;
+    const alert = b.conflictingPrimaries ? ` <b style="color:#b00">refusing: ${b.conflictingPrimaries.map(esc).join(', ')} claim primary</b>` : '';
+    rows.push(`<h2>backend ${esc(b.name)} <small>${what}, ${b.up}/${b.total} up, ${b.queued} queued</small>${alert}</h2>
+<table><tr><th>server</th><th>address</th><th>state</th><th>check</th><th>last change</th><th>weight</th><th>bck</th><th>in flight</th><th>${tcp ? 'sessions' : 'requests'}</th><th>${tcp ? 'role' : '5xx'}</th><th>conn err</th><th>${tcp ? 'lag bytes' : 'retries'}</th><th>ewma ms</th><th>connect p99 ms</th><th>p50 ms</th><th>p99 ms</th></tr>
 ${servers}</table>`);
   }
   return `<!doctype html><html><head><meta charset="utf-8"><title>Tiered gateway stats</title><meta http-equiv="refresh" content="5">

@@ -1,17 +1,19 @@
-// The one stats model behind /stats, /stats.json and /metrics: every frontend, backend and
-// server with state, check status and last change, weight, in-flight, queued, totals, 5xx,
-// retries and p50/p99 response time. TCP-mode figures come from gateway/tcp as they are.
-import type { TcpGateway, TcpGatewayStats } from '../tcp/index.js';
+// The one stats view behind /stats, /stats.json and /metrics: every frontend, backend and server,
+// HTTP and TCP mode alike, with state, check status and last change, weight, in-flight, queued,
+// counters and percentiles of every timer (the stats model: backend/stats.ts).
 import type { BackendRuntime } from '../backend/backend.js';
+import type { ServerRuntime } from '../backend/server.js';
 import type { StatsSnapshot } from '../backend/stats.js';
 import type { HttpFrontendRuntime } from '../frontend/frontend-runtime.js';
+import type { TcpFrontend } from '../tcp/frontend.js';
 
 export interface ServerStats extends StatsSnapshot {
   name: string;
   address: string;
+  /** UP, DOWN, DRAIN, MAINT, EJECTED, UP (trial), as HAProxy's stats page says it. */
   state: string;
   admin: 'ready' | 'drain' | 'maint';
-  check: { status: string; detail: string; lastCheck: string | null };
+  check: { code: string; detail: string; lastCheck: string | null };
   lastChange: string;
   weight: number;
   effectiveWeight: number;
@@ -20,15 +22,26 @@ export interface ServerStats extends StatsSnapshot {
   maxconn: number;
   /** Peak-EWMA latency estimate, ms (what p2c-ewma balances on). */
   ewma: number | null;
-  openSockets: { active: number; idle: number };
+  /** HTTP: upstream sockets in use and idle. */
+  openSockets?: { active: number; idle: number };
+  /** TCP: sessions open now. */
+  sessions?: number;
+  /** PostgreSQL check: the role the server said it has, and its replication lag. */
+  role?: string;
+  lagBytes?: number;
+  lagSeconds?: number;
 }
 
 export interface BackendStats extends StatsSnapshot {
   name: string;
-  mode: 'http';
+  mode: 'http' | 'tcp';
   balance: string;
-  /** What carries its requests to the servers (native, undici, http-proxy-3). */
-  engine: string;
+  /** HTTP: what carries its requests to the servers (native, undici, http-proxy-3). */
+  engine?: string;
+  /** The backend that takes new requests when no server of this one is usable. */
+  fallback?: string;
+  /** Servers claiming primary at once (a write port refuses while this is set). */
+  conflictingPrimaries?: string[];
   up: number;
   total: number;
   queued: number;
@@ -38,11 +51,12 @@ export interface BackendStats extends StatsSnapshot {
 
 export interface FrontendStats extends StatsSnapshot {
   name: string;
-  mode: 'http';
+  mode: 'http' | 'tcp';
   listen: string;
   backend: string;
-  /** The client side: `native` (Tiered's own llhttp server) or `node` (node:http). */
-  server: 'native' | 'node';
+  /** HTTP: the client side, `native` (Tiered's own llhttp server) or `node` (node:http). */
+  server?: 'native' | 'node';
+  /** Open client connections. */
   connections: number;
 }
 
@@ -65,20 +79,20 @@ export interface GatewayStats {
   uptime: number;
   frontends: FrontendStats[];
   backends: BackendStats[];
-  tcp?: TcpGatewayStats;
   /** The workers of a supervised gateway (absent in a single process). */
   workers?: WorkerStats[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function backendStats(b: BackendRuntime, withHistograms = false): BackendStats {
-  const servers: ServerStats[] = [...b.servers.values()].map((s) => ({
+function serverStats(s: ServerRuntime, tcp: boolean, withHistograms: boolean): ServerStats {
+  const snapshot = s.stats.snapshot(undefined, withHistograms);
+  return {
     name: s.name,
-    address: s.config.address,
+    address: s.address,
     state: s.state,
     admin: s.pool.admin,
-    check: { status: s.check.status, detail: s.check.detail, lastCheck: s.check.lastCheck ? iso(s.check.lastCheck) : null },
+    check: { code: s.check.code, detail: s.check.detail, lastCheck: s.check.lastCheck ? iso(s.check.lastCheck) : null },
     lastChange: iso(Math.max(s.lastChange, s.check.lastChange)),
     weight: s.pool.configuredWeight,
     effectiveWeight: Math.round(s.pool.weight * 100) / 100,
@@ -86,15 +100,26 @@ export function backendStats(b: BackendRuntime, withHistograms = false): Backend
     inFlight: s.pool.inFlight,
     maxconn: s.pool.maxconn,
     ewma: s.pool.latency === undefined ? null : Math.round(s.pool.latency * 1000) / 1000,
-    openSockets: s.openSockets(),
-    ...s.stats.snapshot(undefined, withHistograms),
-  }));
+    ...(tcp ? { sessions: s.sessions.size } : { openSockets: s.openSockets() }),
+    role: s.check.postgres?.role,
+    lagBytes: s.check.postgres?.lagBytes,
+    lagSeconds: s.check.postgres?.lagSeconds,
+    ...snapshot,
+    ...(tcp ? s.liveBytes() : {}),
+  };
+}
+
+export function backendStats(b: BackendRuntime, withHistograms = false): BackendStats {
+  const tcp = b.mode === 'tcp';
+  const servers = [...b.servers.values()].map((s) => serverStats(s, tcp, withHistograms));
   const { up, total } = b.upCount();
   return {
     name: b.name,
-    mode: 'http',
+    mode: b.mode,
     balance: b.balance,
-    engine: b.config.engine,
+    engine: tcp ? undefined : b.config.engine,
+    fallback: b.config.fallback,
+    conflictingPrimaries: b.conflictingPrimaries,
     up,
     total,
     queued: b.queued,
@@ -104,16 +129,22 @@ export function backendStats(b: BackendRuntime, withHistograms = false): Backend
   };
 }
 
-/** `withHistograms`: each snapshot carries its HDR histogram (a worker's answer to its primary). */
-export function gatewayStats(frontends: HttpFrontendRuntime[], backends: ReadonlyMap<string, BackendRuntime>, tcp: TcpGateway | undefined, withHistograms = false): GatewayStats {
+/** `withHistograms`: each snapshot carries its HDR histograms (a worker's answer to its primary). */
+export function gatewayStats(
+  http: HttpFrontendRuntime[], tcp: TcpFrontend[], backends: ReadonlyMap<string, BackendRuntime>, withHistograms = false,
+): GatewayStats {
   return {
     time: new Date().toISOString(),
     pid: process.pid,
     uptime: Math.round(process.uptime()),
-    frontends: frontends.map((f) => ({
-      name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
-    })),
+    frontends: [
+      ...http.map((f): FrontendStats => ({
+        name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
+      })),
+      ...tcp.map((f): FrontendStats => ({
+        name: f.name, mode: 'tcp', listen: `${f.address.host}:${f.address.port}`, backend: f.config.backend, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
+      })),
+    ],
     backends: [...backends.values()].map((b) => backendStats(b, withHistograms)),
-    tcp: tcp?.stats(),
   };
 }

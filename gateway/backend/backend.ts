@@ -1,17 +1,24 @@
-// The runtime of one configured backend, shared by HTTP and TCP mode: the sdk ServerPool
-// (eligible set, picker, EWMA, outlier detector), the gateway's per-server runtime (agent,
-// stats, check status), and the bounded queue of requests waiting for a free server slot
-// (maxconn). A queued request is not bound to a server: it takes whichever slot frees first,
-// so requests waiting while their server goes down are redispatched to the others.
+// The runtime of one configured backend, the one model of HTTP and TCP mode: the sdk ServerPool
+// (eligible set, picker, admin state, health, EWMA, outlier detector), the per-server runtimes,
+// the bounded queue of requests waiting for a free server slot (maxconn), the fallback backend's
+// name, the retry budget, and the two-primaries guard of a primary-only (write) DB port. HTTP
+// and TCP differ only in what a request is: an exchange, or a session.
+//
+// A request takes a slot with take() (or, when every server is full, waits for one with wait());
+// the slot is counted in flight from then on and freed with end(). A queued request is not bound
+// to a server: it takes whichever slot frees first, so requests waiting while their server goes
+// down go to the others.
 import { ServerPool, type Outcome, type PoolEvent } from '../../sdk/balance/server-pool.js';
 import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { PickRequest } from '../../sdk/balance/candidate.js';
+import type { Rng } from '../../sdk/random.js';
+import { RetryBudget } from '../../sdk/retry-budget.js';
 import type { BackendConfig } from '../config.js';
 import { UnknownServerError } from '../errors.js';
-import { WaitQueue } from './wait-queue.js';
+import { claimedPrimaries } from '../tcp/postgres-verdict.js';
 import { ServerRuntime } from './server.js';
 import { Stats } from './stats.js';
-import { RetryBudget } from '../../sdk/retry-budget.js';
+import { WaitQueue } from './wait-queue.js';
 
 export type BackendMode = 'http' | 'tcp';
 
@@ -22,8 +29,14 @@ export interface AcquireRequest extends PickRequest {
   prefer?: string;
 }
 
+/** A server slot taken for one request: give `startedAt` back to end(). */
+export interface Slot {
+  server: ServerRuntime;
+  startedAt: number;
+}
+
 /** Why no server was given. */
-export type AcquireFailure = 'no-server' | 'queue-full' | 'queue-timeout' | 'cancelled';
+export type AcquireFailure = 'no-server' | 'queue-full' | 'queue-timeout' | 'two-primaries' | 'cancelled';
 
 export class BackendRuntime {
   readonly name: string;
@@ -31,20 +44,29 @@ export class BackendRuntime {
   readonly servers = new Map<string, ServerRuntime>();
   readonly stats = new Stats();
   readonly retryBudget: RetryBudget;
-  private readonly queue: WaitQueue<ServerRuntime>;
+  /** Servers claiming to be primary at once, on a backend whose check wants a primary: new requests are refused (refreshPrimaryGuard). */
+  conflictingPrimaries: string[] | undefined;
+  /** Its check wants a primary (a write port): it never guesses between two of them. */
+  readonly guardsPrimary: boolean;
+  private readonly queue: WaitQueue<Slot>;
 
-  constructor(readonly config: BackendConfig, readonly mode: BackendMode) {
+  constructor(readonly config: BackendConfig, readonly mode: BackendMode, rng?: Rng) {
     this.name = config.name;
-    const balance = config.balance ?? (mode === 'http' ? 'p2c-ewma' : 'leastconn');
+    const tcp = mode === 'tcp';
+    // TCP (the DB ports): no panic mode and no passive ejection: a DB port must never send reads
+    // to a replica its check took out (lagging, or a primary on the read port); active checks
+    // decide. `hash` there is HAProxy's `balance source` with consistent hashing and no load
+    // bound (its default), so a client address stays on its server.
     this.pool = new ServerPool(
       config.servers.map((s) => ({ id: s.name, weight: s.weight, maxconn: s.maxconn ?? 0, backup: s.backup })),
       {
-        balance,
-        picker: config.hash ? { hash: { balanceFactor: config.hash.boundedLoad } } : undefined,
-        panicThreshold: config.panicThreshold > 0 ? config.panicThreshold / 100 : false,
+        balance: config.balance ?? (tcp ? 'leastconn' : 'p2c-ewma'),
+        rng,
+        picker: tcp ? { hash: { balanceFactor: 0 } } : config.hash ? { hash: { balanceFactor: config.hash.boundedLoad } } : undefined,
+        panicThreshold: !tcp && config.panicThreshold > 0 ? config.panicThreshold / 100 : false,
         slowstart: config.slowstart,
         decayTime: config.decayTime,
-        outlier: config.outlier.consecutiveErrors > 0
+        outlier: !tcp && config.outlier.consecutiveErrors > 0
           ? {
             consecutiveFailures: config.outlier.consecutiveErrors,
             baseEjectionTime: config.outlier.baseEjectionTime,
@@ -55,8 +77,16 @@ export class BackendRuntime {
       },
     );
     for (const s of config.servers) {
-      this.servers.set(s.name, new ServerRuntime(s, this.pool.get(s.name)!, { maxIdleSockets: config.maxIdleSockets, connectTimeout: config.timeouts.connect, serverTimeout: config.timeouts.server }));
+      const server = new ServerRuntime(s, this.pool.get(s.name)!, { maxIdleSockets: config.maxIdleSockets, connectTimeout: config.timeouts.connect, serverTimeout: config.timeouts.server });
+      this.servers.set(s.name, server);
+      // A checked TCP server starts DOWN and its first check decides: the first connection of a
+      // DB port must not go to a server whose role has not been seen yet.
+      if (tcp && config.check) {
+        this.pool.setHealthy(s.name, false);
+        server.check.detail = 'not checked yet';
+      }
     }
+    this.guardsPrimary = config.check?.type === 'postgres' && config.check.role === 'primary';
     this.retryBudget = new RetryBudget({ ratio: config.retries.budget, minConcurrent: config.retries.minConcurrent });
     this.queue = new WaitQueue(config.maxQueue, config.queueTimeout);
     this.pool.onEvent((event) => this.onPoolEvent(event));
@@ -76,30 +106,43 @@ export class BackendRuntime {
     return server;
   }
 
-  /** A server for a new request right now, or undefined (down or every server full). */
-  pick(request: AcquireRequest = {}): ServerRuntime | undefined {
+  /** A slot on a server for a new request right now (counted in flight), or undefined (none up, or every server full). */
+  take(request: AcquireRequest = {}): Slot | undefined {
+    if (this.conflictingPrimaries) return undefined;
+    let server: ServerRuntime | undefined;
     if (request.prefer !== undefined) {
       const sticky = this.servers.get(request.prefer);
       const p = sticky?.pool;
-      if (p && p.admin !== 'maint' && p.healthy && !request.exclude?.has(p.id) && (p.maxconn === 0 || p.inFlight < p.maxconn)) return sticky;
+      if (p && p.admin !== 'maint' && p.healthy && !request.exclude?.has(p.id) && (p.maxconn === 0 || p.inFlight < p.maxconn)) server = sticky;
     }
-    const chosen = this.pool.pick(request);
-    return chosen ? this.servers.get(chosen.id) : undefined;
+    if (!server) {
+      const chosen = this.pool.pick(request);
+      if (!chosen) return undefined;
+      server = this.servers.get(chosen.id)!;
+    }
+    return { server, startedAt: this.begin(server) };
   }
 
   /**
-   * For a request pick() found no server for: waits in the bounded queue for a slot to free
-   * (queueTimeout), or fails at once when no server is up (`no-server`) or the queue is full.
-   * Calls `done` once; returns a cancel function for a queued request (its client went away).
+   * For a request take() found no slot for: waits in the bounded queue for a slot to free
+   * (queueTimeout), or fails at once when no server is up (`no-server`), two claim to be primary,
+   * or the queue is full. Calls `done` once; returns a cancel function for a queued request (its
+   * client went away).
    */
-  wait(done: (server: ServerRuntime | undefined, failure?: AcquireFailure) => void): () => void {
+  wait(done: (slot: Slot | undefined, failure?: AcquireFailure) => void): () => void {
+    if (this.conflictingPrimaries) {
+      this.stats.noServer++;
+      done(undefined, 'two-primaries');
+      return noop;
+    }
     if (!this.pool.eligible().saturated) {
+      this.stats.noServer++;
       done(undefined, 'no-server');
       return noop;
     }
     let cancelled = false;
-    const cancel = this.queue.enqueue((value) => {
-      if (value) done(value);
+    const cancel = this.queue.enqueue((slot) => {
+      if (slot) done(slot);
       else if (cancelled) done(undefined, 'cancelled');
       else {
         this.stats.queueTimeouts++;
@@ -107,6 +150,7 @@ export class BackendRuntime {
       }
     });
     if (!cancel) {
+      this.stats.queueFull++;
       done(undefined, 'queue-full');
       return noop;
     }
@@ -116,16 +160,19 @@ export class BackendRuntime {
     };
   }
 
-  /** A request goes to `server`: counts it in flight; returns its start time for end(). */
-  begin(server: ServerRuntime): number {
-    server.stats.requests++;
-    this.stats.requests++;
-    return this.pool.begin(server.pool);
+  /** A slot at once, or after waiting in the queue (promise form of take() + wait(), for TCP sessions). */
+  acquire(request: AcquireRequest, onCancel: (cancel: () => void) => void): Promise<Slot | AcquireFailure> {
+    const slot = this.take(request);
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => {
+      const cancel = this.wait((waited, failure) => resolve(waited ?? failure!));
+      onCancel(cancel);
+    });
   }
 
-  /** The request on `server` ended: frees its slot and serves the queue. */
-  end(server: ServerRuntime, startedAt: number, outcome: Outcome): void {
-    this.pool.end(server.pool, startedAt, outcome);
+  /** The request on a slot ended: frees it (in flight, EWMA, outlier detector) and serves the queue. */
+  end(slot: Slot, outcome: Outcome): void {
+    this.pool.end(slot.server.pool, slot.startedAt, outcome);
     this.serveQueue();
   }
 
@@ -138,9 +185,28 @@ export class BackendRuntime {
     return server;
   }
 
+  /**
+   * Re-reads which servers claim to be primary (their last postgres verdicts); returns true when
+   * the refusal started or ended. Queued requests go on when it ended.
+   */
+  refreshPrimaryGuard(): boolean {
+    if (!this.guardsPrimary) return false;
+    const claims = claimedPrimaries([...this.servers.values()].map((s) => [s.name, s.check.postgres]));
+    const next = claims.length > 1 ? claims : undefined;
+    const changed = (next?.join(',') ?? '') !== (this.conflictingPrimaries?.join(',') ?? '');
+    this.conflictingPrimaries = next;
+    if (changed && !next) this.serveQueue();
+    return changed;
+  }
+
+  /** The health checker's seam: UP or DOWN. */
+  setHealthy(serverName: string, up: boolean): void {
+    this.pool.setHealthy(serverName, up);
+  }
+
   /** Queued requests take free slots (after a release, an up event, a weight change). */
   serveQueue(): void {
-    if (this.queue.length > 0) this.queue.serve(() => this.pick());
+    if (this.queue.length > 0) this.queue.serve(() => this.take());
   }
 
   /** Servers that can take requests (UP, not ejected), of all servers. */
@@ -150,9 +216,16 @@ export class BackendRuntime {
     return { up, total: this.servers.size };
   }
 
+  /** Stop: queued requests leave with nothing; upstream sockets close. */
   close(): void {
     this.queue.clear();
     for (const s of this.servers.values()) s.destroy();
+  }
+
+  private begin(server: ServerRuntime): number {
+    server.stats.requests++;
+    this.stats.requests++;
+    return this.pool.begin(server.pool);
   }
 
   private onPoolEvent(event: PoolEvent): void {

@@ -1,24 +1,37 @@
-// The runtime of one configured server, shared by HTTP and TCP mode: its balancing state (the
-// sdk PoolServer), its address, its upstream connections (HTTP: the native engine's keep-alive
-// pool, an undici Pool, or a node:http keep-alive agent for the http-proxy-3 engine), its check
-// status and its stats.
+// The runtime of one configured server, HTTP and TCP mode alike: its balancing state (the sdk
+// PoolServer: admin state, weight, in-flight, health), its address, its last check, its stats,
+// and what each mode keeps per server: HTTP upstream connections (the native engine's keep-alive
+// pool, an undici Pool, or a node:http keep-alive agent for http-proxy-3; made on first use) and
+// the open TCP sessions (closed on DOWN with on-marked-down shutdown-sessions).
 import { Agent } from 'node:http';
 import { Pool } from 'undici';
 import type { PoolServer } from '../../sdk/balance/server-pool.js';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import type { ServerConfig } from '../config.js';
 import { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { PostgresVerdict } from '../tcp/postgres-verdict.js';
 import { Stats } from './stats.js';
 
-export type CheckStatus = 'none' | 'init' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7TOUT' | 'L7RSP' | 'L7ERR';
+/** HAProxy's check status codes (`PGOK`/`PGERR`: the postgres role-and-lag check). */
+export type CheckCode = 'none' | 'init' | 'L4OK' | 'L4CON' | 'L4TOUT' | 'L7OK' | 'L7STS' | 'L7TOUT' | 'L7RSP' | 'L7ERR' | 'PGOK' | 'PGERR';
 
 export interface CheckInfo {
-  status: CheckStatus;
-  /** Detail of the last check (status code, error code, duration). */
+  code: CheckCode;
+  /** Detail of the last check (status code, error code, duration, postgres role and lag). */
   detail: string;
   /** Wall-clock ms of the last state change (up/down), for /stats. */
   lastChange: number;
   lastCheck: number;
+  /** The last postgres verdict (role, lag) of a `postgres` check. */
+  postgres?: PostgresVerdict;
+}
+
+/** An open TCP session on the server, as the server sees it. */
+export interface OpenSession {
+  /** Bytes so far from the client, and to it. */
+  bytes(): { in: number; out: number };
+  /** Closes both sides now. */
+  shutdown(): void;
 }
 
 /** How this server's upstream connections are made (from its backend's config). */
@@ -39,8 +52,12 @@ export class ServerRuntime {
   readonly target: URL;
   /** host:port as a Host header names it (for a client that sent none). */
   readonly authority: string;
+  /** host:port as configured. */
+  readonly address: string;
   readonly stats = new Stats();
-  readonly check: CheckInfo = { status: 'none', detail: '', lastChange: Date.now(), lastCheck: 0 };
+  check: CheckInfo = { code: 'none', detail: 'no check', lastChange: Date.now(), lastCheck: 0 };
+  /** TCP sessions open on this server. */
+  readonly sessions = new Set<OpenSession>();
   /** Upstream keep-alive agent of the http-proxy-3 engine (created on first use). */
   private httpAgent: Agent | undefined;
   /** Upstream connection pool of the undici engine (created on first use). */
@@ -53,6 +70,7 @@ export class ServerRuntime {
   constructor(readonly config: ServerConfig, readonly pool: PoolServer, private readonly upstreamOptions: UpstreamOptions) {
     const parsed = parseHostPort(config.address)!;
     this.name = config.name;
+    this.address = config.address;
     this.host = parsed.host;
     this.port = parsed.port;
     this.authority = `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
@@ -129,6 +147,25 @@ export class ServerRuntime {
     if (p.outlierState === 'ejected') return 'EJECTED';
     if (p.admin === 'drain') return 'DRAIN';
     return p.outlierState === 'half-open' ? 'UP (trial)' : 'UP';
+  }
+
+  /** Bytes of finished TCP sessions plus those of the open ones so far. */
+  liveBytes(): { bytesIn: number; bytesOut: number } {
+    let bytesIn = this.stats.bytesIn;
+    let bytesOut = this.stats.bytesOut;
+    for (const session of this.sessions) {
+      const now = session.bytes();
+      bytesIn += now.in;
+      bytesOut += now.out;
+    }
+    return { bytesIn, bytesOut };
+  }
+
+  /** Closes every open TCP session now (on-marked-down shutdown-sessions); returns how many. */
+  shutdownSessions(): number {
+    const count = this.sessions.size;
+    for (const session of this.sessions) session.shutdown();
+    return count;
   }
 
   destroy(): void {

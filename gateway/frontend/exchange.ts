@@ -8,7 +8,7 @@ import { IncomingMessage } from 'node:http';
 import type { FrontRequest, FrontResponse } from './front.js';
 import { PassThrough } from 'node:stream';
 import type { Outcome } from '../../sdk/balance/server-pool.js';
-import type { AcquireFailure, BackendRuntime } from '../backend/backend.js';
+import type { AcquireFailure, BackendRuntime, Slot } from '../backend/backend.js';
 import type { ServerRuntime } from '../backend/server.js';
 import { sendError } from './error-response.js';
 import { headerObject, isTrusted, requestIdFor, upstreamRequestHead } from './headers.js';
@@ -123,10 +123,10 @@ export class Exchange {
   private acquire(): void {
     const backend = this.backend;
     const request = { exclude: this.tried, prefer: this.stickyTarget, key: backend.balance === 'hash' ? hashKey(this.req, this.client, backend.config.hash) : undefined };
-    const server = backend.pick(request);
-    if (server) {
+    const slot = backend.take(request);
+    if (slot) {
       if (this.queueMs < 0) this.queueMs = 0;
-      this.send(server);
+      this.send(slot);
       return;
     }
     // No server has room right now: wait in the backend's queue (or fail at once).
@@ -136,10 +136,10 @@ export class Exchange {
       settled = true;
       this.cancelQueue = undefined;
       if (this.queueMs < 0) this.queueMs = performance.now() - queuedAt;
-      if (waited && this.hasTried(waited.name)) {
+      if (waited && this.hasTried(waited.server.name)) {
         // A retry that waited in the queue was handed a server it already tried: never twice
-        // on the same server. The slot was not taken, so the next waiter gets it.
-        this.backend.serveQueue();
+        // on the same server. The slot goes back, to the next waiter.
+        this.backend.end(waited, 'cancelled');
         this.failAfterAttempt();
       } else if (waited) this.send(waited);
       else this.noServer(failure!);
@@ -161,13 +161,14 @@ export class Exchange {
 
   private lastFailure: { status: number; termination: Termination; detail: string } | undefined;
 
-  private send(server: ServerRuntime): void {
+  private send(slot: Slot): void {
     if (this.done) {
-      this.backend.serveQueue();
+      this.backend.end(slot, 'cancelled');
       return;
     }
+    const server = slot.server;
     this.tried?.add(server.name);
-    const attempt: Attempt = { server, startedAt: this.backend.begin(server), connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
+    const attempt: Attempt = { server, startedAt: slot.startedAt, connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
     this.attempt = attempt;
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) {
@@ -330,7 +331,7 @@ export class Exchange {
     if (attempt.ended) return;
     attempt.ended = true;
     if (attempt.retry) this.backend.retryBudget.release();
-    this.backend.end(attempt.server, attempt.startedAt, outcome);
+    this.backend.end(attempt, outcome);
   }
 
   private fail(status: number, termination: Termination, detail: string, extra?: Record<string, string>): void {

@@ -113,7 +113,7 @@ for (const engine of HTTP_ENGINES) describe(`gateway limits (${engine} engine)`,
     // request before it drops it: that spare connection idles out after 4 s.
     await waitFor(() => {
       const server = gw.stats().backends.find((b) => b.name === 'hang')!.servers[0];
-      return server.inFlight === 0 && server.openSockets.active === 0 && hang.openConnections() === 0;
+      return server.inFlight === 0 && server.openSockets!.active === 0 && hang.openConnections() === 0;
     }, 10_000);
   });
 

@@ -19,23 +19,23 @@ export function proxyUpgrade(runtime: HttpFrontendRuntime, req: IncomingMessage,
   }
   const backend = runtime.backend();
   const client = unmappedAddress(socket.remoteAddress);
-  const server = backend?.pick({
+  const slot = backend?.take({
     prefer: backend.config.sticky ? stickyServer(req, backend.config.sticky.cookie) : undefined,
     key: backend.balance === 'hash' ? hashKey(req, client, backend.config.hash) : undefined,
   });
-  if (!backend || !server) {
+  if (!backend || !slot) {
     socket.end(rawErrorResponse(503, 'no server available for the upgrade'));
     return;
   }
   runtime.stats.requests++;
   // http-proxy-3's ws pass builds the handshake from req.headers
   req.headers = headerObject(upstreamRequestHead(req.rawHeaders, client, runtime.proto, isTrusted(runtime.trusted, client), 'upgrade').headers);
-  const startedAt = backend.begin(server);
+  const server = slot.server;
   let ended = false;
   const end = (outcome: 'success' | 'connect-error') => {
     if (ended) return;
     ended = true;
-    backend.end(server, startedAt, outcome);
+    backend.end(slot, outcome);
   };
   socket.once('close', () => end('success'));
   runtime.proxy.ws(req, socket, head, { target: server.target, agent: false }, () => {

@@ -1,6 +1,6 @@
-// Schema pieces for TCP (L4) mode, owned by the TCP-mode work (issue 5). gateway/config.ts
-// composes them into the frontend union (mode: http | tcp), the backend check union and the
-// backend fields; `tcpGatewaySchema` is the same model standing alone (tests, `startTcpGateway`).
+// Schema pieces of TCP (L4) mode, beside the code that reads them. gateway/config.ts composes
+// them into the one gateway schema: the frontend union (mode: http | tcp), the check union and
+// the backend fields (a backend is one model for both modes).
 import { z } from 'zod';
 import { duration, hostPort, size } from '../../sdk/config/schema.js';
 
@@ -69,50 +69,6 @@ export const tcpBackendFields = {
   queueTimeout: duration().default(5000),
 };
 
-export const tcpBalanceSchema = z.enum(['leastconn', 'roundrobin', 'first', 'hash']).default('leastconn');
-
-export const tcpBackendSchema = z.strictObject({
-  name: z.string().min(1),
-  balance: tcpBalanceSchema,
-  check: z.discriminatedUnion('type', [tcpCheckSchema, postgresCheckSchema]).optional(),
-  servers: z.array(tcpServerSchema).min(1),
-  ...tcpBackendFields,
-});
-
-export const tcpFrontendSchema = z.strictObject({
-  name: z.string().min(1),
-  listen: hostPort(),
-  mode: z.literal('tcp').default('tcp'),
-  backend: z.string().min(1),
-  ...tcpFrontendFields,
-});
-
-/** The TCP part of the gateway on its own: frontends and the backends they use. */
-export const tcpGatewaySchema = z.strictObject({
-  frontends: z.array(tcpFrontendSchema),
-  backends: z.array(tcpBackendSchema),
-}).superRefine((value, ctx) => checkBackendReferences(value, ctx));
-
-/** Every frontend's backend and every fallback must name a configured backend (shared by gateway/config.ts). */
-export function checkBackendReferences(
-  value: { frontends: readonly { backend: string }[]; backends: readonly { name: string; fallback?: string }[] },
-  ctx: z.RefinementCtx,
-): void {
-  const names = new Set(value.backends.map((b) => b.name));
-  value.frontends.forEach((f, i) => {
-    if (!names.has(f.backend)) ctx.addIssue({ code: 'custom', path: ['frontends', i, 'backend'], message: `expected the name of a backend, got "${f.backend}"` });
-  });
-  value.backends.forEach((b, i) => {
-    if (b.fallback !== undefined && (!names.has(b.fallback) || b.fallback === b.name)) {
-      ctx.addIssue({ code: 'custom', path: ['backends', i, 'fallback'], message: `expected the name of another backend, got "${b.fallback}"` });
-    }
-  });
-}
-
-export type TcpGatewayInput = z.input<typeof tcpGatewaySchema>;
-export type TcpGatewayConfig = z.output<typeof tcpGatewaySchema>;
-export type TcpFrontendConfig = z.output<typeof tcpFrontendSchema>;
-export type TcpBackendConfig = z.output<typeof tcpBackendSchema>;
 export type TcpServerConfig = z.output<typeof tcpServerSchema>;
 export type PostgresCheckConfig = z.output<typeof postgresCheckSchema>;
 export type TcpCheckConfig = z.output<typeof tcpCheckSchema>;

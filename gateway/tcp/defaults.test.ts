@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tcpGatewaySchema } from './config.js';
+import { gatewayConfigSchema as tcpGatewaySchema } from '../config.js';
 import { defaultDbPorts } from './defaults.js';
 
 test('the default DB ports: 9001 reads from replicas with fallback, 9002 writes to the primary only', () => {

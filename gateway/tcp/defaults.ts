@@ -1,7 +1,10 @@
 // The DB ports every box gets (the seed article's layout): 9001 reads from the replicas and
 // falls back to the primary when none is usable; 9002 writes to the primary only. `tiered up`
 // and the local stack write this into the gateway section.
-import type { TcpGatewayInput } from './config.js';
+import type { GatewayInput } from '../config.js';
+
+/** The DB ports' part of a gateway section. */
+export type DbPortsInput = { frontends: NonNullable<GatewayInput['frontends']>; backends: NonNullable<GatewayInput['backends']> };
 
 export interface DefaultDbPortsOptions {
   /** `host:port` of the PostgreSQL primary. */
@@ -19,7 +22,7 @@ export interface DefaultDbPortsOptions {
   maxLagSeconds?: string | number;
 }
 
-export function defaultDbPorts(options: DefaultDbPortsOptions): TcpGatewayInput {
+export function defaultDbPorts(options: DefaultDbPortsOptions): DbPortsInput {
   const login = {
     user: options.user ?? 'postgres',
     database: options.database ?? 'postgres',
@@ -27,7 +30,7 @@ export function defaultDbPorts(options: DefaultDbPortsOptions): TcpGatewayInput 
   };
   // The write backend lists every server: after a promotion the new primary is already in it.
   const everyServer = [options.primary, ...options.replicas];
-  const backends: TcpGatewayInput['backends'] = [
+  const backends: DbPortsInput['backends'] = [
     {
       name: 'db-primary',
       balance: 'first',

@@ -13,7 +13,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import fc from 'fast-check';
 import { fuzz } from '../../sdk/testing/fuzz.js';
-import { startTcpGateway, type TcpGateway } from './gateway.js';
+import { startTcpGateway } from './test-gateway.js';
+import type { Gateway as TcpGateway } from '../gateway.js';
 import { decodeProxyV2 } from './proxy-protocol.js';
 
 const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
@@ -149,7 +150,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 5000): 
 }
 
 function dial(frontend: string): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port: gateway.frontends.get(frontend)!.address.port });
+  const socket = connect({ host: '127.0.0.1', port: gateway.ports()[frontend] });
   socket.on('error', () => {});
   return once(socket, 'connect').then(() => socket);
 }
@@ -203,13 +204,13 @@ test('hostile TCP clients (PROXY v1/v2 headers, garbage, resets, half-closes) le
     cases++;
     await hostileClient(c);
     await until('no open session, client or server socket', () =>
-      gateway.stats().frontends.every((f) => f.current === 0) && openSockets() === 0);
+      gateway.stats().frontends.every((f) => f.connections === 0) && openSockets() === 0);
     await normalClient(c.frontend, `hello-${cases}`);
-    await until('the normal client closed too', () => gateway.stats().frontends.every((f) => f.current === 0) && openSockets() === 0);
+    await until('the normal client closed too', () => gateway.stats().frontends.every((f) => f.connections === 0) && openSockets() === 0);
     assert.deepEqual(escaped, []);
   }));
   // fast-check's time limit may abandon the last case mid-way: let its client finish first.
-  await until('no session, server slot or queued client left', () => gateway.stats().frontends.every((f) => f.current === 0) && openSockets() === 0 &&
+  await until('no session, server slot or queued client left', () => gateway.stats().frontends.every((f) => f.connections === 0) && openSockets() === 0 &&
     gateway.stats().backends.every((b) => b.servers[0].inFlight === 0 && b.queued === 0), 10_000);
 });
 

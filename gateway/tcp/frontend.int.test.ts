@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
-import { startTcpGateway, type TcpGateway } from './gateway.js';
-import type { TcpGatewayInput } from './config.js';
+import { startTcpGateway, tcpInput } from './test-gateway.js';
+import type { Gateway as TcpGateway } from '../gateway.js';
+import type { TcpTestInput as TcpGatewayInput } from './test-gateway.js';
 import { decodeProxyV2 } from './proxy-protocol.js';
 
 interface Backend {
@@ -51,7 +52,7 @@ async function freeAddress(): Promise<string> {
 }
 
 function dial(gateway: TcpGateway, frontend = 'fe'): Promise<Socket> {
-  const { port } = gateway.frontends.get(frontend)!.address;
+  const port = gateway.ports()[frontend];
   const socket = connect({ host: '127.0.0.1', port });
   socket.on('error', () => {});
   return once(socket, 'connect').then(() => socket);
@@ -113,8 +114,8 @@ describe('tcp frontend', () => {
     await closed(client);
     await new Promise((r) => setTimeout(r, 50));
     const server = gateway.stats().backends[0].servers[0];
-    assert.equal(server.sessions, 1);
-    assert.ok(server.connectP50 > 0 && server.sessionP99 >= server.connectP50, 'connect and session times recorded');
+    assert.equal(server.requests, 1);
+    assert.ok(server.timers.connect!.p50 > 0 && server.timers.total!.p99 >= server.timers.connect!.p50, 'connect and session times recorded');
     assert.equal(server.bytesIn, 5 + big.length);
     assert.ok(server.bytesOut >= 7 + big.length, `bytesOut ${server.bytesOut}`);
     assert.equal(server.inFlight, 0);
@@ -173,7 +174,7 @@ describe('tcp frontend', () => {
       frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
       backends: [{ name: 'be', servers: [{ name: 'r', address: `127.0.0.1:${(replier.address() as { port: number }).port}` }] }],
     });
-    const { port } = gateway.frontends.get('fe')!.address;
+    const port = gateway.ports()['fe'];
     const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
     client.on('error', () => {});
     await once(client, 'connect');
@@ -232,9 +233,9 @@ describe('tcp frontend', () => {
     const stats = gateway.stats();
     assert.deepEqual(stats.backends[0].servers.map((s) => s.inFlight), [0, 0]);
     assert.equal(stats.backends[0].queued, 0);
-    assert.equal(stats.frontends[0].current, 0);
+    assert.equal(stats.frontends[0].connections, 0);
     assert.equal(list[0].sockets.size + list[1].sockets.size, 0, 'no server-side socket left open');
-    assert.equal(stats.backends[0].servers.reduce((n, s) => n + s.sessions, 0), 300);
+    assert.equal(stats.backends[0].servers.reduce((n, s) => n + s.requests, 0), 300);
   });
 
   test('reload: open sessions stay, new ones follow the new config; unchanged backends keep their state', async () => {
@@ -248,18 +249,18 @@ describe('tcp frontend', () => {
     assert.equal(await ask(old, '1'), 'a:1');
     gateway.setServer('other', 'b', { state: 'drain' });
 
-    await gateway.reload({
+    await gateway.reload(tcpInput({
       frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }, { name: 'fe2', listen: '127.0.0.1:0', backend: 'be' }],
       backends: [{ name: 'be', servers: [{ name: 'b', address: b.address }] }, first.backends[1]],
-    });
+    }));
     assert.equal(await ask(old, '2'), 'a:2', 'the open session goes on with its server');
     const fresh = await dial(gateway);
     assert.equal(await ask(fresh, '3'), 'b:3', 'new sessions use the new backend config');
     const second = await dial(gateway, 'fe2');
     assert.equal(await ask(second, '4'), 'b:4', 'a new frontend listens');
     const other = gateway.stats().backends.find((x) => x.name === 'other')!;
-    assert.equal(other.servers[0].status, 'DRAIN', 'an unchanged backend keeps its runtime');
-    await assert.rejects(gateway.reload({ frontends: [{ name: 'fe', listen: 'nope', backend: 'be' }], backends: [] }), /expected host:port/);
+    assert.equal(other.servers[0].state, 'DRAIN', 'an unchanged backend keeps its runtime');
+    await assert.rejects(gateway.reload(tcpInput({ frontends: [{ name: 'fe', listen: 'nope', backend: 'be' }], backends: [] })), /expected host:port/);
     assert.equal(await ask(fresh, '5'), 'b:5', 'a bad config changes nothing');
     for (const c of [old, fresh, second]) c.destroy();
   });
@@ -278,7 +279,7 @@ describe('tcp frontend', () => {
     assert.equal(gateway.stats().backends[0].queued, 1);
     const third = await dial(gateway);
     await closed(third); // queue full: closed at once
-    assert.equal(gateway.stats().backends[0].totals.queueFull, 1);
+    assert.equal(gateway.stats().backends[0].queueFull, 1);
     first.destroy();
     assert.equal(await secondReply, 'a:2');
     second.destroy();
@@ -294,7 +295,7 @@ describe('tcp frontend', () => {
     assert.equal(await ask(first, '1'), 'a:1');
     const second = await dial(gateway);
     await closed(second);
-    assert.equal(gateway.stats().backends[0].totals.queueTimeout, 1);
+    assert.equal(gateway.stats().backends[0].queueTimeouts, 1);
     first.destroy();
   });
 
@@ -325,7 +326,7 @@ describe('tcp frontend', () => {
     const client = await dial(gateway);
     assert.equal(await ask(client, 'hi'), 'b:hi');
     client.destroy();
-    assert.equal(gateway.stats().backends[0].servers[0].connectErrors, 1);
+    assert.equal(gateway.stats().backends[0].servers[0].errors.connect, 1);
 
     const lonely = await gatewayWith({
       frontends: [{ name: 'fe', listen: '127.0.0.1:0', backend: 'be' }],
@@ -376,7 +377,7 @@ describe('tcp frontend', () => {
     assert.ok(header, 'a v2 header first');
     assert.equal(header.sourceAddress, '127.0.0.1');
     assert.equal(header.sourcePort, client.localPort);
-    assert.equal(header.destinationPort, gateway.frontends.get('fe')!.address.port);
+    assert.equal(header.destinationPort, gateway.ports()['fe']);
     assert.equal(data.subarray(header.length).toString(), 'payload');
     client.destroy();
   });
@@ -390,7 +391,7 @@ describe('tcp frontend', () => {
         { name: 'write', servers: [{ name: 'p', address: primary.address }] },
       ],
     });
-    assert.equal(gateway.stats().backends[0].servers[0].status, 'DOWN');
+    assert.equal(gateway.stats().backends[0].servers[0].state, 'DOWN');
     const client = await dial(gateway);
     assert.equal(await ask(client, 'q'), 'primary:q');
     client.destroy();
@@ -409,15 +410,15 @@ describe('tcp frontend', () => {
     assert.equal(await ask(client, 'x'), 'a:x');
     a.server.close(); // stops listening; the open session stays until the gateway closes it
     await closed(client);
-    assert.equal(gateway.stats().backends[0].servers[0].status, 'DOWN');
+    assert.equal(gateway.stats().backends[0].servers[0].state, 'DOWN');
     const next = await dial(gateway);
     assert.equal(await ask(next, 'y'), 'b:y');
     next.destroy();
 
-    assert.equal(gateway.setServer('be', 'b', { state: 'drain' }), true);
-    assert.equal(gateway.stats().backends[0].servers[1].status, 'DRAIN');
+    gateway.setServer('be', 'b', { state: 'drain' });
+    assert.equal(gateway.stats().backends[0].servers[1].state, 'DRAIN');
     const refused = await dial(gateway);
     await closed(refused);
-    assert.equal(gateway.setServer('be', 'nope', { state: 'drain' }), false);
+    assert.throws(() => gateway.setServer('be', 'nope', { state: 'drain' }), /nope/);
   });
 });

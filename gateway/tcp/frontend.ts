@@ -4,34 +4,23 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { parseHostPort } from '../../sdk/config/schema.js';
 import { monotonicClock, type Clock } from '../../sdk/random.js';
-import { TcpBackendRuntime, type AcquireFailure } from './backend-runtime.js';
-import type { TcpFrontendConfig } from './config.js';
+import type { AcquireFailure, BackendRuntime, Slot } from '../backend/backend.js';
+import { Stats } from '../backend/stats.js';
+import type { TcpFrontendConfig } from '../config.js';
 import { connectServer } from './connect.js';
 import { TcpListenError } from './errors.js';
 import { encodeProxyV2 } from './proxy-protocol.js';
 import { relay, type Relay } from './relay.js';
-import type { TcpServerRuntime } from './server-runtime.js';
 import { UpstreamReader } from './upstream-reader.js';
 import { recordSession, sessionClosed, sessionOpened } from './telemetry.js';
 
 export interface TcpFrontendDeps {
-  backends: ReadonlyMap<string, TcpBackendRuntime>;
+  backends: ReadonlyMap<string, BackendRuntime>;
   clock?: Clock;
   /** Connect attempts on distinct servers before giving up (HAProxy `retries` + redispatch). */
   connectAttempts?: number;
   /** One JSON line per session (default true). */
   accessLog?: boolean;
-}
-
-export interface TcpFrontendStats {
-  name: string;
-  listen: string;
-  backend: string;
-  current: number;
-  total: number;
-  refused: number;
-  bytesIn: number;
-  bytesOut: number;
 }
 
 export interface TcpFrontend {
@@ -41,21 +30,22 @@ export interface TcpFrontend {
   /** The bound address (the real port when listen asked for port 0). */
   readonly address: { host: string; port: number };
   /** Reload: new connections use this config and these backends (same listen address). */
-  update(config: TcpFrontendConfig, backends: ReadonlyMap<string, TcpBackendRuntime>): void;
-  stats(): TcpFrontendStats;
+  update(config: TcpFrontendConfig, backends: ReadonlyMap<string, BackendRuntime>): void;
+  /** Sessions (requests), refusals, bytes, and wait / connect / session times. */
+  readonly stats: Stats;
+  /** Client connections open now (queued, connecting or relaying). */
+  readonly connections: number;
   /** Stops accepting; open sessions are closed after `graceMs` (default: at once). */
   close(graceMs?: number): Promise<void>;
 }
 
 interface Lease {
-  server: TcpServerRuntime;
-  backend: TcpBackendRuntime;
+  slot: Slot;
+  backend: BackendRuntime;
   socket: Socket;
   reader: UpstreamReader;
   waitMs: number;
   connectMs: number;
-  /** When the slot was taken (the pool's clock), for releasing it. */
-  startedAt: number;
   /** Failed connect attempts on other servers before this one. */
   retries: number;
 }
@@ -66,7 +56,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   const clock = deps.clock ?? monotonicClock;
   const attempts = deps.connectAttempts ?? 3;
   const accessLog = deps.accessLog ?? true;
-  const routeOf = (c: TcpFrontendConfig, backends: ReadonlyMap<string, TcpBackendRuntime>) => {
+  const routeOf = (c: TcpFrontendConfig, backends: ReadonlyMap<string, BackendRuntime>) => {
     const home = backends.get(c.backend);
     if (!home) throw new TcpListenError(c.name, c.listen, `no backend named ${c.backend}`);
     return { config: c, backends, home };
@@ -76,7 +66,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
   const sessions = new Set<Relay>();
   /** Every accepted client not yet closed (queued, connecting or relaying). */
   const clients = new Set<Socket>();
-  const counters = { current: 0, total: 0, refused: 0, bytesIn: 0, bytesOut: 0 };
+  const stats = new Stats();
 
   /** A connected server for this client, or why there is none. Retries connect errors elsewhere. */
   async function lease(
@@ -87,7 +77,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     const failed = new Set<string>();
     let failure: Refusal = 'no-server';
     while (failed.size < attempts) {
-      const got = await backend.acquire(client.remoteAddress, failed, onCancel);
+      const got = await backend.acquire({ key: client.remoteAddress, exclude: failed }, onCancel);
       if (typeof got === 'string') {
         const fallback = backend.config.fallback ? backends.get(backend.config.fallback) : undefined;
         if (got === 'no-server' && fallback && !visited.has(fallback)) {
@@ -97,9 +87,8 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
         }
         return failed.size > 0 && got === 'no-server' ? failure : got;
       }
-      const startedAt = backend.pool.clock();
       if (isGone()) {
-        backend.release(got, startedAt, 'cancelled');
+        backend.end(got, 'cancelled');
         return 'cancelled';
       }
       const waitMs = clock() - start;
@@ -110,12 +99,12 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
           destinationAddress: client.localAddress, destinationPort: client.localPort,
         }) : undefined;
         const reader = new UpstreamReader();
-        const socket = await connectServer(got.address, { timeoutMs: config.connectTimeout, preface, onread: reader.onread });
-        return { server: got, backend, socket, reader, waitMs, connectMs: clock() - connectStart, startedAt, retries: failed.size };
+        const socket = await connectServer(got.server.address, { timeoutMs: config.connectTimeout, preface, onread: reader.onread });
+        return { slot: got, backend, socket, reader, waitMs, connectMs: clock() - connectStart, retries: failed.size };
       } catch {
-        got.totals.connectErrors++;
-        backend.release(got, startedAt, 'connect-error');
-        failed.add(got.id);
+        got.server.stats.errors.connect++;
+        backend.end(got, 'connect-error');
+        failed.add(got.server.name);
         failure = 'connect-error';
       }
     }
@@ -127,7 +116,7 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     const current = route;
     const { config } = current;
     const peer = `${client.remoteAddress}:${client.remotePort}`;
-    counters.total++;
+    stats.requests++;
     let gone = false;
     let cancelWait: (() => void) | undefined;
     const onGone = () => {
@@ -143,9 +132,14 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     if (typeof got === 'string' || gone) {
       if (typeof got !== 'string') {
         got.socket.destroy();
-        got.backend.release(got.server, got.startedAt, 'cancelled');
+        got.backend.end(got.slot, 'cancelled');
       }
-      counters.refused++;
+      const refusal = typeof got === 'string' ? got : 'cancelled';
+      if (refusal === 'queue-full') stats.queueFull++;
+      else if (refusal === 'queue-timeout') stats.queueTimeouts++;
+      else if (refusal === 'cancelled') stats.errors.aborted++;
+      else if (refusal === 'connect-error') stats.errors.connect++;
+      else stats.noServer++;
       client.destroy();
       recordSession({
         frontend: config.name, backend: current.home.name, client: peer, waitMs: clock() - start, connectMs: -1,
@@ -153,28 +147,29 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
       }, accessLog);
       return;
     }
-    const { server, backend, socket } = got;
+    const { slot, backend, socket } = got;
+    const server = slot.server;
     const session = relay(client, socket, got.reader, { idleTimeoutMs: config.idleTimeout });
     sessions.add(session);
     server.sessions.add(session);
-    server.totals.sessions++;
-    backend.totals.sessions++;
-    counters.current++;
     sessionOpened(config.name);
     const result = await session.done;
-    counters.current--;
     sessionClosed(config.name);
     sessions.delete(session);
     server.sessions.delete(session);
-    server.totals.bytesIn += result.bytesIn;
-    server.totals.bytesOut += result.bytesOut;
-    counters.bytesIn += result.bytesIn;
-    counters.bytesOut += result.bytesOut;
-    server.times.record(got.connectMs, clock() - start);
-    backend.release(server, got.startedAt, result.end === 'server-error' || result.end === 'idle-timeout' ? 'reset' : 'success');
+    const totalMs = clock() - start;
+    const now = Date.now();
+    for (const s of [stats, backend.stats, server.stats]) {
+      s.bytesIn += result.bytesIn;
+      s.bytesOut += result.bytesOut;
+      s.time(totalMs, now);
+      s.time(got.connectMs, now, 'connect');
+      s.time(got.waitMs, now, 'queue');
+    }
+    backend.end(slot, result.end === 'server-error' || result.end === 'idle-timeout' ? 'reset' : 'success');
     recordSession({
-      frontend: config.name, backend: backend.name, server: server.id, client: peer, waitMs: got.waitMs, connectMs: got.connectMs,
-      totalMs: clock() - start, bytesIn: result.bytesIn, bytesOut: result.bytesOut, termination: result.end, retries: got.retries,
+      frontend: config.name, backend: backend.name, server: server.name, client: peer, waitMs: got.waitMs, connectMs: got.connectMs,
+      totalMs, bytesIn: result.bytesIn, bytesOut: result.bytesOut, termination: result.end, retries: got.retries,
     }, accessLog);
   }
 
@@ -200,7 +195,10 @@ export async function startTcpFrontend(config: TcpFrontendConfig, deps: TcpFront
     update(next, backends) {
       route = routeOf(next, backends);
     },
-    stats: () => ({ name: config.name, listen: `${bound.address}:${bound.port}`, backend: route.config.backend, ...counters }),
+    stats,
+    get connections() {
+      return clients.size;
+    },
     async close(graceMs = 0) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if (graceMs > 0 && sessions.size > 0) {

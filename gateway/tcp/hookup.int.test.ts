@@ -35,16 +35,16 @@ test('a tcp frontend of the gateway config relays, shows in stats and obeys the 
   const [reply] = await once(client, 'data');
   assert.equal(reply.toString(), 'ping');
 
-  const server = () => gateway!.stats().tcp!.backends[0].servers[0];
-  assert.equal(server().status, 'UP');
+  const server = () => gateway!.stats().backends[0].servers[0];
+  assert.equal(server().state, 'UP');
   assert.equal(server().inFlight, 1);
   assert.equal(server().bytesIn, 4, 'bytes of an open session count live');
   const metrics = await (await fetch(`${admin}/metrics`, { headers: auth })).text();
-  assert.match(metrics, /tiered_server_sessions_total\{backend="be",server="a"\} 1/);
+  assert.match(metrics, /tiered_server_requests_total\{backend="be",server="a"\} 1/);
   const put = await fetch(`${admin}/backends/be/servers/a`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"state":"drain"}' });
   assert.equal(put.status, 200);
-  assert.equal(((await put.json()) as { status: string }).status, 'DRAIN');
-  assert.equal(server().status, 'DRAIN');
+  assert.equal(((await put.json()) as { state: string }).state, 'DRAIN');
+  assert.equal(server().state, 'DRAIN');
   const refused = connect(gateway.ports().db, '127.0.0.1');
   refused.on('error', () => {});
   await once(refused, 'close');
@@ -69,6 +69,6 @@ test('the gateway reload applies TCP changes: a new tcp frontend and backend ser
   client.write('after reload');
   const [reply] = await once(client, 'data');
   assert.equal(reply.toString(), 'after reload');
-  assert.ok(gateway!.stats().tcp!.backends.some((b) => b.name === 'be2'));
+  assert.ok(gateway!.stats().backends.some((b) => b.name === 'be2'));
   client.destroy();
 });

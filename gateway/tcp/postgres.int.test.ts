@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import pino from 'pino';
 import { startTestStack, type TestStack } from '../../ops/stack/testing.js';
-import { startTcpGateway, type TcpGateway } from './gateway.js';
+import { startTcpGateway } from './test-gateway.js';
+import type { Gateway as TcpGateway } from '../gateway.js';
 import { defaultDbPorts } from './defaults.js';
 
 // Short intervals keep the file fast; a generous timeout keeps a busy CI machine from failing checks.
@@ -16,7 +17,7 @@ const logLines: string[] = [];
 const log = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
 
 function portOf(frontend: string): number {
-  return gateway.frontends.get(frontend)!.address.port;
+  return gateway.ports()[frontend];
 }
 
 async function client(port: number): Promise<pg.Client> {
@@ -46,7 +47,7 @@ async function until(what: string, condition: () => Promise<boolean> | boolean, 
 }
 
 const serverStatus = (backend: string, server: string) =>
-  gateway.stats().backends.find((b) => b.name === backend)!.servers.find((s) => s.name === server)!.status;
+  gateway.stats().backends.find((b) => b.name === backend)!.servers.find((s) => s.name === server)!.state;
 
 before(async () => {
   stack = await startTestStack({ postgres: true, replica: true });
@@ -115,12 +116,12 @@ describe('DB ports over a real primary + replica', () => {
     try {
       await new Promise((r) => setTimeout(r, 700));
       const server = bad.stats().backends[0].servers[0];
-      assert.equal(server.status, 'DOWN');
+      assert.equal(server.state, 'DOWN');
       const loginLines = lines.filter((l) => l.includes('cannot log in'));
       assert.equal(loginLines.length, 1, 'said once, not on every check');
       assert.match(loginLines[0], /"no_such_user"/);
       assert.match(loginLines[0], /role \\"no_such_user\\" does not exist/);
-      await assert.rejects(once(bad.frontends.get('bad')!.address.port, 'SELECT 1'));
+      await assert.rejects(once(bad.ports()['bad'], 'SELECT 1'));
     } finally {
       await bad.stop();
     }
@@ -132,10 +133,10 @@ describe('DB ports over a real primary + replica', () => {
     try {
       await once(stack.postgres.primary.port, "INSERT INTO items (body) SELECT repeat('x', 1000) FROM generate_series(1, 2000)");
       const replicaStats = () => gateway.stats().backends.find((b) => b.name === 'db-replicas')!.servers[0];
-      await until('replica marked DOWN for lag', () => replicaStats().status === 'DOWN' && /replica lag/.test(replicaStats().check));
+      await until('replica marked DOWN for lag', () => replicaStats().state === 'DOWN' && /replica lag/.test(replicaStats().check.detail));
       const server = replicaStats();
       assert.ok(server.lagBytes! > 256 * 1024, `lag ${server.lagBytes} bytes`);
-      assert.match(server.check, /replica lag \d+ bytes > 262144/);
+      assert.match(server.check.detail, /replica lag \d+ bytes > 262144/);
       // Meanwhile reads fall back to the primary.
       const [row] = await once(portOf('db-read'), 'SELECT inet_server_port() AS port');
       assert.equal(row.port, stack.postgres.primary.port);
@@ -158,17 +159,17 @@ describe('DB ports over a real primary + replica', () => {
     }, { log });
     const status = () => lagGateway.stats().backends[0].servers[0];
     try {
-      assert.equal(status().status, 'UP');
+      assert.equal(status().state, 'UP');
       await once(replica, 'SELECT pg_wal_replay_pause()');
       try {
         await new Promise((r) => setTimeout(r, 1200));
         await once(stack.postgres.primary.port, "INSERT INTO items (body) VALUES ('late')");
-        await until('replica DOWN for replay delay', () => status().status === 'DOWN' && /replica lag [\d.]+s > 1s/.test(status().check));
+        await until('replica DOWN for replay delay', () => status().state === 'DOWN' && /replica lag [\d.]+s > 1s/.test(status().check.detail));
         assert.ok(status().lagSeconds! > 1);
       } finally {
         await once(replica, 'SELECT pg_wal_replay_resume()');
       }
-      await until('replica back UP', () => status().status === 'UP');
+      await until('replica back UP', () => status().state === 'UP');
       assert.equal(status().lagSeconds, 0);
     } finally {
       await lagGateway.stop();

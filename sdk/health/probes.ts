@@ -4,8 +4,17 @@
 import net from 'node:net';
 import { request } from 'undici';
 
+/** What a probe found: passed or not, with a short code (HAProxy's `L4OK`, `L7STS`, …) and detail for the stats page. */
+export interface ProbeResult {
+  passed: boolean;
+  code?: string;
+  detail?: string;
+  /** What a probe plugin learnt besides passed (the gateway's postgres probe: role and lag). */
+  data?: unknown;
+}
+
 /** One health probe; must honour the abort signal (the checker's timeout). */
-export type Probe = (signal: AbortSignal) => Promise<boolean>;
+export type Probe = (signal: AbortSignal) => Promise<boolean | ProbeResult>;
 
 export interface HttpProbeOptions {
   /** Base URL of the server, e.g. http://127.0.0.1:3001 */
