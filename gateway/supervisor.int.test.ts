@@ -8,6 +8,7 @@ import { nextQuickDeaths, restartDelay } from '../sdk/restart-delay.js';
 import { eventually } from '../sdk/testing/eventually.js';
 import { httpRequest, loadLoop, startTestBackend } from './test-backends.js';
 import { startGatewayCli, type GatewayProcess } from './test-process.js';
+import { build } from 'hdr-histogram-js';
 
 const running: GatewayProcess[] = [];
 after(async () => {
@@ -22,6 +23,40 @@ async function workers(gw: GatewayProcess): Promise<WorkerRow[]> {
 
 
 describe('tiered gateway: supervising primary', () => {
+  test('--workers 2: /stats.json percentiles are those of one histogram of every request both workers served', async () => {
+    const app = await startTestBackend('app');
+    // Answers after ?d= milliseconds: a spread of latencies, so each worker's own percentiles differ from the cluster's.
+    app.handler = (req, res) => {
+      const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('d') ?? 0);
+      req.resume();
+      setTimeout(() => res.end('ok'), delay);
+      return true;
+    };
+    try {
+      const gw = await startGatewayCli(['--listen', '127.0.0.1:0', '--backend', `http://${app.address}`, '--admin', '127.0.0.1:0', '--workers', '2'], ['http', 'admin']);
+      running.push(gw);
+      await eventually('both workers up', async () => ((await workers(gw)).every((w) => w.up) ? true : undefined));
+      // One connection per request (agent: false), so the kernel spreads them over both workers.
+      const delays = Array.from({ length: 240 }, (_, i) => (i * 37) % 23 + (i % 40 === 0 ? 60 : 0));
+      for (let i = 0; i < delays.length; i += 6) {
+        await Promise.all(delays.slice(i, i + 6).map((d) => httpRequest(gw.ports.http, { path: `/?d=${d}`, agent: false })));
+      }
+      const lines = () => gw.output().split('\n').filter((l) => l.includes('"component":"gateway.access"')).map((l) => JSON.parse(l) as { pid: number; ta: number });
+      const served = await eventually('every request in the access log', async () => (lines().length >= delays.length ? lines() : undefined));
+      assert.equal(new Set(served.map((l) => l.pid)).size, 2, 'both workers served requests');
+      const all = build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+      for (const line of served) all.recordValue(Math.max(1, Math.round(line.ta * 1000)));
+      const stats = JSON.parse((await httpRequest(gw.ports.admin, { path: '/stats.json' })).body) as { frontends: { requests: number; p50: number; p99: number; timers: { total: { p90: number; count: number } } }[] };
+      const web = stats.frontends[0];
+      assert.equal(web.requests, delays.length);
+      assert.equal(web.timers.total.count, delays.length);
+      const ms = (p: number) => Math.round(all.getValueAtPercentile(p)) / 1000;
+      assert.deepEqual([web.p50, web.timers.total.p90, web.p99], [ms(50), ms(90), ms(99)]);
+    } finally {
+      await app.stop();
+    }
+  });
+
   test('restart back-off: at once, then doubling from 100 ms up to 10 s while a worker keeps dying soon after its start', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 10, 20].map(restartDelay), [0, 100, 200, 400, 800, 10_000, 10_000]);
     assert.equal(nextQuickDeaths(3, 500), 4);
