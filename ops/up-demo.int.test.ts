@@ -8,12 +8,11 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePorts } from './stack/net.js';
+import { freePortRun as freeRun, freePorts } from './stack/net.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tiered-up-demo-'));
@@ -27,22 +26,6 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
     if (value !== undefined && value !== false) return value;
     assert.ok(Date.now() - start < timeoutMs, `not within ${timeoutMs} ms: ${what}`);
     await sleep(100);
-  }
-}
-
-/** A free port whose next `count - 1` ports are free too. */
-async function freeRun(count: number): Promise<number> {
-  const free = (port: number) => new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-  for (;;) {
-    const [base] = await freePorts(1);
-    if (base + count > 65535) continue;
-    let ok = true;
-    for (let i = 1; i < count && ok; i++) ok = await free(base + i);
-    if (ok) return base;
   }
 }
 

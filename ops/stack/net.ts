@@ -64,3 +64,19 @@ export async function waitFor(what: string, probe: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** A free port whose next `count - 1` ports are free too (for instances on consecutive ports). */
+export async function freePortRun(count: number): Promise<number> {
+  const free = (port: number) => new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, LOOPBACK, () => s.close(() => resolve(true)));
+  });
+  for (;;) {
+    const base = await freePort();
+    if (base + count > 65535) continue;
+    let ok = true;
+    for (let i = 1; i < count && ok; i++) ok = await free(base + i);
+    if (ok) return base;
+  }
+}
