@@ -100,6 +100,8 @@ test('Redis restarted with 10,000 jobs queued: all complete, each effect once', 
   const b = await start('--jobs', 'count', '--concurrency', '16');
   await until('some progress', async () => Number(await redis.get('fixture:effects')) >= 1_500, 60_000);
   await stack.kill('redis');
+  // Not an ordering wait: an outage as long as the lock duration (2 s), so the locks of jobs in
+  // flight run out and the stalled checker hands those jobs out again (the repeats counted below).
   await new Promise((r) => setTimeout(r, 2_000));
   await stack.restart('redis');
   const done = await until('all completed', async () => {
