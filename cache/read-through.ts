@@ -142,11 +142,22 @@ export class ReadThrough {
     }
     const won = misses.filter((_, j) => leases[j]);
     const loaderOf = shareBatch(won.map((i) => keys[i]), loader);
+    // One read (and repair) of the tag versions for the batch: repairs racing each other would
+    // record different versions in its entries.
+    const versions = won.length ? this.tagVersions(keys[won[0]], o.tags) : undefined;
+    versions?.catch(() => {}); // awaited by each fill below
     await Promise.all(misses.map(async (i, j) => {
       const lease = leases[j];
       const stale = staleOf(i);
       if (lease) {
-        out[i] = await this.loadAndFill(keys[i], loaderOf(keys[i]), o, lease, stale, epoch);
+        try {
+          out[i] = await this.loadAndFill(keys[i], loaderOf(keys[i]), o, lease, stale, epoch, versions);
+        } catch (error) {
+          // The store failed around the fill: as getOrLoad, stale if at hand, else the batch's answer uncached.
+          if (!(error instanceof StoreDownError)) throw error;
+          this.storeFailed(error);
+          out[i] = stale ? stale.value : await this.degraded(keys[i], loaderOf(keys[i]), o);
+        }
       } else if (stale) {
         d.metrics.staleServed('lease-held');
         out[i] = stale.value;
@@ -274,12 +285,10 @@ export class ReadThrough {
   }
 
   /** Loads under a held lease; serves stale on failure/soft timeout, else honours the hard timeout. */
-  private async loadAndFill<T>(key: string, loader: Loader<T>, o: ResolvedLoad, lease: Lease, stale: Entry<T> | undefined, epoch: number): Promise<T | undefined> {
+  private async loadAndFill<T>(key: string, loader: Loader<T>, o: ResolvedLoad, lease: Lease, stale: Entry<T> | undefined, epoch: number,
+    versions?: Promise<Record<string, string>>): Promise<T | undefined> {
     const { d } = this;
-    const tagVersions = await ensureTagVersions(d.store, d.keys, o.tags, d.random, (tag) => {
-      d.metrics.malformed('tag');
-      log.warn({ key, tag }, 'malformed tag counter replaced by a new version');
-    });
+    const tagVersions = await (versions ?? this.tagVersions(key, o.tags));
     const started = d.clock();
     const filled = (async () => {
       let value: T | undefined;
@@ -320,6 +329,15 @@ export class ReadThrough {
     if (result.kind === 'error') throw result.error;
     d.metrics.load('timeout', d.clock() - started);
     throw new LoadTimeoutError(key, o.hardTimeout);
+  }
+
+  /** The versions to record (read before loading, so a bump during the load is seen); a foreign counter is replaced. */
+  private tagVersions(key: string, tags: readonly string[]): Promise<Record<string, string>> {
+    const { d } = this;
+    return ensureTagVersions(d.store, d.keys, tags, d.random, (tag) => {
+      d.metrics.malformed('tag');
+      log.warn({ key, tag }, 'malformed tag counter replaced by a new version');
+    });
   }
 
   /** XFetch: one background refresh per key per process, under a lease (skipped if held). */

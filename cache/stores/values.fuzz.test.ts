@@ -1,4 +1,4 @@
-// Fuzz target: what getOrLoad, peek and invalidateTags read back from a real memcached and a real
+// Fuzz target: what getOrLoad, getMany, peek and invalidateTags read back from a real memcached and a real
 // Redis. Each case writes hostile bytes straight into the server under the keys the cache uses
 // (`<ns>:v:<key>` entry, `<ns>:t:<tag>` tag counter, `<ns>:l:<key>` lease; on Redis also keys
 // of another type): random bytes, envelopes with lying lengths, headers of the wrong shape,
@@ -94,7 +94,57 @@ describe('cache values read back from real servers', () => {
     await stack?.stop();
   });
 
+  /** Hostile bytes straight into the server under a cache key (on Redis also as another type). */
+  const writeAs = async (kind: 'memcached' | 'redis', key: string, bytes: Buffer, type: RedisType) => {
+    if (kind === 'memcached') {
+      await mc.set(key, bytes, { expires: 300 });
+      return;
+    }
+    await redis.del(key);
+    if (type === 'string') await redis.set(key, bytes, 'EX', 300);
+    else if (type === 'list') await redis.rpush(key, bytes);
+    else if (type === 'hash') await redis.hset(key, 'f', bytes);
+    else if (type === 'set') await redis.sadd(key, bytes);
+    else await redis.zadd(key, 1, bytes);
+  };
+
   for (const kind of ['memcached', 'redis'] as const) {
+    test(`getMany on ${kind}: malformed entries, tag counters or leases among a page's keys are misses, loaded once`, async () => {
+      const cache = createCache({
+        store: kind === 'memcached' ? { memcached: [stack.memcached[0].address], timeout: '2s' } : { redis: stack.redis.url, timeout: '2s' },
+        namespace: NS, l1: false, leaseWait: '500ms', hardTimeout: '3s', jitter: 0,
+      });
+      caches.push(cache);
+      let n = 0;
+      const cases = await fuzz(`cache getMany values ${kind}`, fc.asyncProperty(fc.array(caseOf(kind === 'redis'), { minLength: 1, maxLength: 4 }), async (slots) => {
+        const id = ++n;
+        const page = [0, 1, 2, 3, 4].map((i) => `m${id}:${i}`);
+        const tag = `mt${id}`;
+        await Promise.all(slots.map(({ slot, bytes, type }, i) =>
+          writeAs(kind, slot === 'entry' ? keys.entry(page[i]) : slot === 'tag' ? keys.tag(tag) : keys.lease(page[i]), bytes!, type)));
+        const loaded: string[] = [];
+        const loader = async (missing: string[]) => {
+          loaded.push(...missing);
+          return missing.map((k) => ({ k }));
+        };
+        const started = Date.now();
+        const values = await cache.getMany(page, loader, { tags: [tag] });
+        assert.ok(Date.now() - started < 2_500, `getMany took ${Date.now() - started} ms`);
+        values.forEach((v, i) => {
+          if (loaded.includes(page[i])) assert.deepEqual(v, { k: page[i] });
+        });
+        assert.equal(new Set(loaded).size, loaded.length, 'each key loaded at most once');
+        const again = loaded.length;
+        const second = await cache.getMany(page, loader, { tags: [tag] });
+        assert.deepEqual(second, values, 'the page reads back as it was answered');
+        assert.equal(loaded.length, again, 'the second read of the page is all hits');
+        await cache.invalidate(page);
+        assert.equal(cache.breakerMode, 'closed');
+        assert.deepEqual(rejections, []);
+      }), { short: 3 });
+      assert.ok(cases > 0);
+    });
+
     test(`getOrLoad on ${kind}: a malformed entry, tag counter or lease is a miss, never an error`, async () => {
       const cache = createCache({
         store: kind === 'memcached' ? { memcached: [stack.memcached[0].address], timeout: '2s' } : { redis: stack.redis.url, timeout: '2s' },
@@ -102,18 +152,7 @@ describe('cache values read back from real servers', () => {
       });
       caches.push(cache);
       let n = 0;
-      const write = async (key: string, bytes: Buffer, type: RedisType) => {
-        if (kind === 'memcached') {
-          await mc.set(key, bytes, { expires: 300 });
-          return;
-        }
-        await redis.del(key);
-        if (type === 'string') await redis.set(key, bytes, 'EX', 300);
-        else if (type === 'list') await redis.rpush(key, bytes);
-        else if (type === 'hash') await redis.hset(key, 'f', bytes);
-        else if (type === 'set') await redis.sadd(key, bytes);
-        else await redis.zadd(key, 1, bytes);
-      };
+      const write = (key: string, bytes: Buffer, type: RedisType) => writeAs(kind, key, bytes, type);
       const cases = await fuzz(`cache values ${kind}`, fc.asyncProperty(caseOf(kind === 'redis'), async ({ slot, bytes, type }) => {
         const id = ++n;
         const key = `k${id}`;
