@@ -20,6 +20,7 @@ export interface BenchStack extends StackSummary {
 }
 
 const live = new Map<string, StackSummary>();
+let exitHook = false;
 
 function killLiveSync(): void {
   for (const stack of live.values()) {
@@ -40,7 +41,10 @@ function killLiveSync(): void {
 }
 
 export async function startStack(options: BenchStackOptions): Promise<BenchStack> {
-  if (live.size === 0) process.once('exit', killLiveSync);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', killLiveSync);
+  }
   const state = await stackUp({
     ephemeral: true,
     redis: options.redis === true,
@@ -49,12 +53,10 @@ export async function startStack(options: BenchStackOptions): Promise<BenchStack
   });
   const summary = summarize(state);
   live.set(state.dir, summary);
+  let stopping: Promise<void> | undefined;
   return {
     ...(summary as Omit<BenchStack, 'stop'>),
-    async stop() {
-      if (!live.delete(state.dir)) return;
-      if (live.size === 0) process.off('exit', killLiveSync);
-      await stackDown(state.dir, { purge: true });
-    },
+    // Still killed on exit while it stops (a second Ctrl-C during the teardown).
+    stop: () => (stopping ??= stackDown(state.dir, { purge: true }).finally(() => live.delete(state.dir))),
   };
 }
