@@ -127,15 +127,8 @@ export class DbClient {
 
   async read<R extends pg.QueryResultRow = any>(sql: string, params?: Params, options: QueryOptions = {}): Promise<pg.QueryResult<R>> {
     if (routeStatement(sql) === 'write') return this.readOnPrimary<R>(sql, params, options, 'locking');
-    if (performance.now() < this.readDownUntil) return this.readOnPrimary<R>(sql, params, options, 'down');
-    let client: pg.PoolClient;
-    try {
-      client = await this.readPool.connect();
-    } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      this.readDownUntil = performance.now() + this.readDownBackoff;
-      return this.readOnPrimary<R>(sql, params, options, 'down');
-    }
+    const client = await this.replicaConnection();
+    if (!client) return this.readOnPrimary<R>(sql, params, options, 'down');
     let broken: Error | undefined;
     try {
       const session = options.session;
@@ -172,15 +165,8 @@ export class DbClient {
    */
   async readBatch<T>(fn: (batch: ReadBatch) => Promise<T>, options: QueryOptions = {}): Promise<T> {
     const session = options.session ?? new DbSession();
-    if (performance.now() < this.readDownUntil) return this.batchOnPrimary(fn, session, 'down');
-    let client: pg.PoolClient;
-    try {
-      client = await this.readPool.connect();
-    } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      this.readDownUntil = performance.now() + this.readDownBackoff;
-      return this.batchOnPrimary(fn, session, 'down');
-    }
+    const client = await this.replicaConnection();
+    if (!client) return this.batchOnPrimary(fn, session, 'down');
     let broken: Error | undefined;
     let released = false;
     const release = () => {
@@ -269,6 +255,18 @@ export class DbClient {
 
   async close(): Promise<void> {
     await Promise.all([this.readPool.end().catch(() => {}), this.writePool.end().catch(() => {})]);
+  }
+
+  /** A read-pool connection, or undefined while the read pool is down (then for readDownBackoff). */
+  private async replicaConnection(): Promise<pg.PoolClient | undefined> {
+    if (performance.now() < this.readDownUntil) return undefined;
+    try {
+      return await this.readPool.connect();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      this.readDownUntil = performance.now() + this.readDownBackoff;
+      return undefined;
+    }
   }
 
   private async batchOnPrimary<T>(fn: (batch: ReadBatch) => Promise<T>, session: DbSession, reason: 'lag' | 'down'): Promise<T> {
