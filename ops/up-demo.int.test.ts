@@ -157,17 +157,24 @@ test('tiered up: the whole demo architecture end to end; SIGINT leaves no proces
     assert.ok(pid > 0, 'platform 1 pid in its log line');
     let failures = 0;
     let requests = 0;
+    let answered = 0;
+    const hardEnd = Date.now() + 15_000;
+    let end = hardEnd; // 2.5 s after the kill
     const load = (async () => {
-      const end = Date.now() + 3000;
       while (Date.now() < end) {
         requests++;
         const r = await api('GET', `/users/${alice}`, undefined, undefined, platform).catch(() => ({ status: 0 }));
+        answered++;
         if (r.status !== 200) failures++;
       }
     })();
-    await sleep(500);
+    // Killed while requests flow (not after a fixed head start), and the load goes on 2.5 s after.
+    await until('requests answered through :9000', () => answered >= 5, 10_000);
     process.kill(pid, 'SIGKILL');
+    end = Math.min(hardEnd, Date.now() + 2_500);
+    const answeredAtKill = answered;
     await load;
+    assert.ok(answered > answeredAtKill, 'requests went on after the kill');
     assert.equal(failures, 0, `${failures} of ${requests} requests through :9000 failed`);
     await until('platform 1 started again', () => /platform 1 +\| exited \(SIGKILL\); starting again/.test(output), 20_000);
 
