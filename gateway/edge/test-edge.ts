@@ -4,7 +4,7 @@
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Edge } from './edge.js';
 import { parseEdgeConfig, type EdgeInput } from './config.js';
-import type { EdgeReply, Origin } from './seam.js';
+import type { EdgeReply, Origin, OriginRequest, OriginSink } from './seam.js';
 import type { EdgeStore } from './store.js';
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection']);
@@ -12,7 +12,7 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'tra
 /** An origin at `port` over node:http keep-alive: what the exchange's upstream path is to the edge. */
 export function httpOrigin(port: number): Origin & { agent: Agent; requests: number } {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const origin = ((request, sink) => {
+  const origin = ((request: OriginRequest, sink: OriginSink) => {
     origin.requests++;
     let res: IncomingMessage | undefined;
     const req = httpRequest({ host: '127.0.0.1', port, method: request.method, path: request.url, headers: request.headers, agent }, (response) => {
