@@ -1,7 +1,10 @@
 // The datastores a suite needs (Redis, memcached, a PostgreSQL primary and replica), started
 // through Tiered's public API (`stackUp` of tiered/ops, what `tiered stack up --ephemeral` runs):
 // free ports, a temporary folder, PostgreSQL with fsync off. Stopped and deleted by `stop()`,
-// killed if the harness exits first (a second Ctrl-C), like the processes of process.ts.
+// killed if the harness exits first (a second Ctrl-C). The servers run detached, so a watchdog
+// process also kills them if the harness dies without exiting (SIGKILL: under `npm run bench`,
+// tsx's signal relay does that to a busy harness on Ctrl-C).
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { stackDown, stackUp, summarize, type StackSummary } from '../../ops/index.js';
 
@@ -19,23 +22,43 @@ export interface BenchStack extends StackSummary {
   stop(): Promise<void>;
 }
 
-const live = new Map<string, StackSummary>();
+const live = new Map<string, { summary: StackSummary; watchdog: ChildProcess }>();
 let exitHook = false;
 
+/** Each server's pid and the signal that ends it at once (SIGQUIT: PostgreSQL's immediate shutdown). */
+function kills(stack: StackSummary): [number, NodeJS.Signals][] {
+  const all: [number | undefined, NodeJS.Signals][] = [
+    ...[stack.redis, ...stack.memcached].map((s): [number | undefined, NodeJS.Signals] => [s?.pid, 'SIGKILL']),
+    [stack.postgres?.replica?.pid, 'SIGQUIT'],
+    [stack.postgres?.primary.pid, 'SIGQUIT'],
+  ];
+  return all.filter((k): k is [number, NodeJS.Signals] => k[0] !== undefined);
+}
+
+const WATCHDOG = `
+const [harness, dir, kills] = [Number(process.argv[1]), process.argv[2], JSON.parse(process.argv[3])];
+setInterval(() => {
+  try { process.kill(harness, 0); return; } catch {}
+  for (const [pid, signal] of kills) { try { process.kill(pid, signal); } catch {} }
+  require('node:fs').rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}, 500);`;
+
+function startWatchdog(stack: StackSummary): ChildProcess {
+  const child = spawn(process.execPath, ['-e', WATCHDOG, String(process.pid), stack.dir, JSON.stringify(kills(stack))], { detached: true, stdio: 'ignore' });
+  child.unref();
+  return child;
+}
+
 function killLiveSync(): void {
-  for (const stack of live.values()) {
-    // SIGQUIT is PostgreSQL's immediate shutdown; Redis and memcached keep nothing we need.
-    const kills: [number | undefined, NodeJS.Signals][] = [
-      ...[stack.redis, ...stack.memcached].map((s): [number | undefined, NodeJS.Signals] => [s?.pid, 'SIGKILL']),
-      [stack.postgres?.replica?.pid, 'SIGQUIT'],
-      [stack.postgres?.primary.pid, 'SIGQUIT'],
-    ];
-    for (const [pid, signal] of kills) {
+  for (const { summary, watchdog } of live.values()) {
+    watchdog.kill();
+    for (const [pid, signal] of kills(summary)) {
       try {
-        if (pid) process.kill(pid, signal);
+        process.kill(pid, signal);
       } catch {}
     }
-    rmSync(stack.dir, { recursive: true, force: true });
+    rmSync(summary.dir, { recursive: true, force: true });
   }
   live.clear();
 }
@@ -52,11 +75,17 @@ export async function startStack(options: BenchStackOptions): Promise<BenchStack
     postgres: options.postgres === true ? { replica: options.replica === true } : false,
   });
   const summary = summarize(state);
-  live.set(state.dir, summary);
+  const watchdog = startWatchdog(summary);
+  live.set(state.dir, { summary, watchdog });
   let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    // Still killed on exit while it stops (a second Ctrl-C during the teardown).
+    await stackDown(state.dir, { purge: true });
+    live.delete(state.dir);
+    watchdog.kill();
+  };
   return {
     ...(summary as Omit<BenchStack, 'stop'>),
-    // Still killed on exit while it stops (a second Ctrl-C during the teardown).
-    stop: () => (stopping ??= stackDown(state.dir, { purge: true }).finally(() => live.delete(state.dir))),
+    stop: () => (stopping ??= stop()),
   };
 }
