@@ -127,7 +127,7 @@ describe('schedules on a running Redis', { concurrency: true }, () => {
     scheduler.schedule('slow', '* * * * * *', async (tick) => {
       runs += 1;
       mostActive = Math.max(mostActive, ++active);
-      await new Promise((resolve) => { const t = setTimeout(resolve, 1_500); tick.signal.addEventListener('abort', () => { clearTimeout(t); resolve(undefined); }); });
+      await new Promise((resolve) => { const timer = setTimeout(resolve, 1_500); tick.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(undefined); }); });
       active -= 1;
     }, { concurrency: 'forbid' });
     let skipped = false;
@@ -149,8 +149,8 @@ describe('schedules on a running Redis', { concurrency: true }, () => {
     scheduler.schedule('replaced', '* * * * * *', async (tick) => {
       started += 1;
       await new Promise((resolve) => {
-        const t = setTimeout(resolve, 10_000);
-        tick.signal.addEventListener('abort', () => { reasons.push(String((tick.signal.reason as Error)?.message)); clearTimeout(t); resolve(undefined); });
+        const timer = setTimeout(resolve, 10_000);
+        tick.signal.addEventListener('abort', () => { reasons.push(String((tick.signal.reason as Error)?.message)); clearTimeout(timer); resolve(undefined); });
       });
     }, { concurrency: 'replace', lease: '1500ms' });
     await eventually('two runs replaced', () => reasons.length >= 2, 15_000);
