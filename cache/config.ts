@@ -8,7 +8,7 @@
 //     bus: { redis: redis://127.0.0.1:6379 }
 //     ttl: 5m
 //     grace: 1h
-//     outbox: { db: postgres://…, pollInterval: 5s, purge: { url: http://127.0.0.1:8404/api/purge, token: … } }
+//     outbox: { db: postgres://…, pollInterval: 5s, purge: { url: http://127.0.0.1:8404/edge/purge, token: … } }
 import { z } from 'zod';
 import { duration, hostPort, size, url } from '../sdk/config/schema.js';
 import type { CacheOptions } from './options.js';

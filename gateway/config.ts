@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { nativeParser } from './frontend/llhttp.js';
 import { duration, hostPort, size } from '../sdk/config/schema.js';
+import { edgeConfigSchema } from './edge/config.js';
 import { checkTimers, postgresCheckSchema, tcpBackendFields, tcpCheckSchema, tcpFrontendFields, tcpServerSchema } from './tcp/config.js';
 
 export const BALANCE_ALGORITHMS = ['p2c-ewma', 'roundrobin', 'leastconn', 'random', 'hash', 'first'] as const;
@@ -128,6 +129,8 @@ export const httpFrontendSchema = z.strictObject({
     .refine((server) => server !== 'native' || nativeParser !== undefined, 'this Node does not expose its HTTP parser (_http_common.HTTPParser): use server node'),
   /** Token bucket per client IP → 429 with Retry-After. */
   rateLimit: z.strictObject({ rate: z.number().positive(), burst: z.number().int().min(1).optional() }).optional(),
+  /** The CDN edge cache in front of this frontend's backend (gateway/edge/config.ts, docs/edge.md). */
+  edge: edgeConfigSchema.optional(),
 });
 
 export const tcpFrontendSchema = z.strictObject({

@@ -21,6 +21,7 @@ import { PostgresTopology } from './tcp/postgres-topology.js';
 import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
+import { EdgeRegistry } from './edge/edges.js';
 
 // The upstream engines, registered once: the exchange finds them by name (upstream/engines.ts).
 registerEngine('native', sendWithNativeParser);
@@ -176,6 +177,10 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   let set = await buildBackends(config);
   const lookup = (name: string) => set.backends.get(name);
   const listeners = new Map<string, { listener: HttpListener; runtime: HttpFrontendRuntime }>();
+  // The CDN edges of this process, by frontend, and the purge fan-out (gateway/edge/edges.ts).
+  const edges = new EdgeRegistry();
+  const bus = config.frontends.flatMap((f) => (f.mode === 'http' && f.edge?.enabled && f.edge.redis ? [f.edge.redis] : []))[0];
+  if (bus) await edges.connectBus(bus.url, bus.prefix);
   const tcpFrontends = new Map<string, TcpFrontend>();
 
   const kindOf = (f: HttpFrontendConfig, c: GatewayConfig) => listenerKind(f, c.backends.find((b) => b.name === f.backend)?.engine);
@@ -218,7 +223,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       return out;
     },
     backends: () => set.backends,
-    stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), [...tcpFrontends.values()], set.backends, o?.histograms === true),
+    stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), [...tcpFrontends.values()], set.backends, o?.histograms === true, edges),
     setServer(backendName, serverName, change) {
       const backend = set.backends.get(backendName);
       if (!backend) throw new UnknownServerError(backendName);
@@ -279,6 +284,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       ]);
       for (const b of set.backends.values()) b.close();
       proxy.close();
+      await edges.close();
     },
   };
   if (config.admin && options.admin !== false) {
@@ -288,6 +294,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       setServer: (b, s, change) => gateway.setServer(b, s, change),
       reload: options.reloadSource ? async () => gateway.reload(await options.reloadSource!()) : undefined,
       mounts: options.adminMounts,
+      purge: (request) => edges.purge(request),
     });
     log.info({ listen: config.admin.listen, port: admin.port }, `admin listening on ${config.admin.listen}`);
   }

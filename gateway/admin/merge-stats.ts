@@ -1,6 +1,7 @@
 // Stats of a supervised gateway: the primary's view (health, checks, admin state) with the
 // counters of every worker added up, and exact percentiles: each worker sends its HDR
 // histograms (compressed), which are added here. HTTP and TCP alike (one stats model).
+import { addEdgeStats } from '../edge/stats.js';
 import { addCounters, mergePercentiles, type StatsSnapshot } from '../backend/stats.js';
 import type { GatewayStats, WorkerStats } from './stats-model.js';
 
@@ -25,12 +26,15 @@ export function mergeStats(own: GatewayStats, workers: GatewayStats[], processes
   for (const name of frontendNames) {
     const parts = workers.flatMap((w) => w.frontends.filter((f) => f.name === name));
     let into = merged.frontends.find((f) => f.name === name);
+    let added = parts;
     if (!into) {
       const [first, ...rest] = parts;
       into = structuredClone(first);
       merged.frontends.push(into);
       addAll(into, rest, true);
+      added = rest;
     } else addAll(into, parts, into.requests > 0);
+    for (const part of added) if (part.edge) into.edge = into.edge ? addEdgeStats(into.edge, part.edge) : { ...part.edge };
   }
   for (const into of merged.backends) {
     const parts = workers.flatMap((w) => w.backends.filter((b) => b.name === into.name));

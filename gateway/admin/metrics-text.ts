@@ -29,6 +29,20 @@ export function metricsText(stats: GatewayStats): string {
     put('tiered_frontend_bytes_in_total', 'counter', 'Bytes received from clients', l, f.bytesIn);
     put('tiered_frontend_bytes_out_total', 'counter', 'Bytes sent to clients', l, f.bytesOut);
     put('tiered_frontend_refused_total', 'counter', 'Requests or sessions refused: no server, queue full, queue timeout', l, f.noServer + f.queueFull + f.queueTimeouts);
+    const e = f.edge;
+    if (e) {
+      for (const outcome of ['hits', 'misses', 'stale', 'revalidated', 'bypass'] as const) put('tiered_edge_lookups_total', 'counter', 'Edge lookups by outcome', { ...l, outcome }, e[outcome]);
+      put('tiered_edge_hit_for_miss_total', 'counter', 'Bypasses of keys remembered as uncacheable', l, e.hitForMiss);
+      put('tiered_edge_origin_fetches_total', 'counter', 'Requests the edge sent to the origin', l, e.originFetches);
+      put('tiered_edge_coalesced_total', 'counter', 'Requests that waited on another request\'s origin fetch', l, e.coalesced);
+      put('tiered_edge_bytes_total', 'counter', 'Body bytes sent from the store vs streamed from the origin', { ...l, source: 'cache' }, e.bytesFromCache);
+      put('tiered_edge_bytes_total', 'counter', 'Body bytes sent from the store vs streamed from the origin', { ...l, source: 'origin' }, e.bytesFromOrigin);
+      put('tiered_edge_purges_total', 'counter', 'Purges applied', l, e.purges);
+      put('tiered_edge_purged_objects_total', 'counter', 'Objects removed or marked stale by purges', l, e.purgedObjects);
+      put('tiered_edge_purge_seconds_total', 'counter', 'Time spent applying purges', l, e.purgeMsTotal / 1000);
+      put('tiered_edge_objects', 'gauge', 'Objects in the edge store', l, e.objects);
+      put('tiered_edge_bytes', 'gauge', 'Bytes in the edge memory store', l, e.bytes);
+    }
   }
   for (const b of stats.backends) {
     const l = { backend: b.name };

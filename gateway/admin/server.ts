@@ -1,6 +1,6 @@
 // The admin port: GET /healthz, /stats (HTML), /stats.json, /metrics (Prometheus text);
 // PUT /backends/{backend}/servers/{server} {"state": "drain"|"maint"|"ready", "weight": n};
-// POST /reload. Loopback by default; a bearer token (TIERED_ADMIN_TOKEN or admin.token) is
+// POST /reload; POST /edge/purge {"keys"|"urls"|"all", "soft"} (docs/edge.md). Loopback by default; a bearer token (TIERED_ADMIN_TOKEN or admin.token) is
 // required on everything but /healthz when set, and binding a non-loopback address without
 // one is refused.
 import { timingSafeEqual } from 'node:crypto';
@@ -15,6 +15,8 @@ import type { GatewayStats } from './stats-model.js';
 import { metricsText } from './metrics-text.js';
 import { statsHtml } from './stats-html.js';
 import { StatsHistory } from './history.js';
+import { parsePurgeBody, type PurgeRequest } from '../edge/purge-body.js';
+import type { PurgeResult } from '../edge/edges.js';
 
 /** How often the dashboard's latency history is sampled. */
 export const HISTORY_SAMPLE_MS = 5_000;
@@ -27,6 +29,8 @@ export interface AdminTarget {
   reload?: () => Promise<void>;
   /** Extra pages behind the same token (e.g. the queue view at /queues, mounted by ops/). */
   mounts?: AdminMount[];
+  /** The CDN edge purge (`POST /edge/purge`): every edge of the gateway, and the other instances through the bus. */
+  purge?: (request: PurgeRequest) => Promise<PurgeResult>;
 }
 
 /** A handler served under `prefix` on the admin port (after the bearer-token check). */
@@ -178,6 +182,18 @@ export async function startAdmin(
       if (path !== mount.prefix && !path.startsWith(`${mount.prefix}/`)) continue;
       if (req.method !== 'GET' && req.method !== 'HEAD' && isCrossSite(req)) return json(res, 403, { error: 'cross-site request refused' });
       return mount.handler(req, res);
+    }
+    if (path === '/edge/purge' && req.method === 'POST') {
+      if (isCrossSite(req)) return json(res, 403, { error: 'cross-site request refused' });
+      if (!gateway.purge) return json(res, 409, { error: 'no edge cache on this gateway' });
+      let text: string;
+      try {
+        text = await readBody(req, 2 * 1024 * 1024);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) return json(res, 413, { error: error.message });
+        throw error;
+      }
+      return json(res, 200, await gateway.purge(parsePurgeBody(text)));
     }
     if (path === '/reload' && req.method === 'POST') {
       if (!gateway.reload) return json(res, 409, { error: 'no config source to reload from (quick mode)' });

@@ -6,6 +6,8 @@ import type { ServerRuntime } from '../backend/server.js';
 import type { StatsSnapshot } from '../backend/stats.js';
 import type { HttpFrontendRuntime } from '../frontend/frontend-runtime.js';
 import type { TcpFrontend } from '../tcp/frontend.js';
+import type { EdgeStatsSnapshot } from '../edge/stats.js';
+import type { EdgeRegistry } from '../edge/edges.js';
 
 export interface ServerStats extends StatsSnapshot {
   name: string;
@@ -58,6 +60,8 @@ export interface FrontendStats extends StatsSnapshot {
   server?: 'native' | 'node';
   /** Open client connections. */
   connections: number;
+  /** HTTP with an edge: its counters (gateway/edge/stats.ts). */
+  edge?: EdgeStatsSnapshot;
 }
 
 /** One worker of a supervised gateway, as its primary sees it. */
@@ -131,7 +135,7 @@ export function backendStats(b: BackendRuntime, withHistograms = false): Backend
 
 /** `withHistograms`: each snapshot carries its HDR histograms (a worker's answer to its primary). */
 export function gatewayStats(
-  http: HttpFrontendRuntime[], tcp: TcpFrontend[], backends: ReadonlyMap<string, BackendRuntime>, withHistograms = false,
+  http: HttpFrontendRuntime[], tcp: TcpFrontend[], backends: ReadonlyMap<string, BackendRuntime>, withHistograms = false, edges?: EdgeRegistry,
 ): GatewayStats {
   return {
     time: new Date().toISOString(),
@@ -140,6 +144,7 @@ export function gatewayStats(
     frontends: [
       ...http.map((f): FrontendStats => ({
         name: f.name, mode: 'http', listen: f.config.listen, backend: f.config.backend, server: f.server, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
+        ...(edges?.get(f.name) ? { edge: edges.get(f.name)!.snapshot() } : {}),
       })),
       ...tcp.map((f): FrontendStats => ({
         name: f.name, mode: 'tcp', listen: `${f.address.host}:${f.address.port}`, backend: f.config.backend, connections: f.connections, ...f.stats.snapshot(undefined, withHistograms),
