@@ -3,7 +3,7 @@
 // client connection: it opens the listening sockets and hands them to the workers (SCHED_NONE:
 // each worker accepts on the shared socket itself; while one worker restarts, the others take
 // every new connection; node:cluster closes a socket no worker holds any more),
-// runs the active HTTP health checks and the admin port, and restarts a worker that dies (at once,
+// runs every active health check (HTTP and TCP) and the admin port, and restarts a worker that dies (at once,
 // with back-off when it keeps dying), logging the death and the worker's stack; `/stats` shows the
 // restarts per worker. Workers serve every frontend, HTTP and TCP, and take every health change,
 // runtime-API change and reload from the primary, so all workers agree on which servers are up.

@@ -9,7 +9,7 @@ const color = (state: string) => (state.startsWith('UP') ? '#c0ffc0' : state ===
 export function statsHtml(s: GatewayStats, history: LatencySeries[] = []): string {
   const rows: string[] = [];
   if (history.length) {
-    rows.push(`<h2>latency over time <small>p50/p99 over the last 1–2 min, sampled every 5 s; <a href="stats/history.json">history.json</a></small></h2>\n<div class="charts">${history.map((h) => latencyChartSvg(h)).join('\n')}</div>`);
+    rows.push(`<h2>latency over time <small>p50/p99 over the last minute, sampled every 5 s; <a href="stats/history.json">history.json</a></small></h2>\n<div class="charts">${history.map((h) => latencyChartSvg(h)).join('\n')}</div>`);
   }
   if (s.workers?.length) {
     const workers = s.workers.map((w) => `<tr style="background:${w.up ? '#c0ffc0' : '#ffa0a0'}"><td>${w.slot}</td><td>${w.pid ?? ''}</td><td>${w.up ? 'UP' : 'DOWN'}</td><td>${esc(w.startedAt)}</td><td>${w.restarts}</td><td>${w.lastExit ? esc(`${w.lastExit.at} ${w.lastExit.signal ?? `exit ${w.lastExit.code}`}${w.lastExit.error ? `: ${w.lastExit.error}` : ''}`) : ''}</td></tr>`).join('\n');

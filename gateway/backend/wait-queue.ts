@@ -1,4 +1,4 @@
-// The backend queue of TCP mode: connections waiting for a free server slot (maxconn), first
+// The backend queue (HTTP and TCP mode): connections waiting for a free server slot (maxconn), first
 // in first out, bounded in length and in time. A waiter leaves it by being served, by timing
 // out, or by being cancelled (its client went away).
 

@@ -9,7 +9,6 @@ import type { FrontRequest, FrontResponse } from './front.js';
 import { PassThrough } from 'node:stream';
 import type { Outcome } from '../../sdk/balance/server-pool.js';
 import type { AcquireFailure, BackendRuntime, Slot } from '../backend/backend.js';
-import type { ServerRuntime } from '../backend/server.js';
 import { sendError } from './error-response.js';
 import { headerObject, isTrusted, requestIdFor, upstreamRequestHead } from './headers.js';
 import { clientConnection, type ClientConnection } from './client-connection.js';
@@ -18,25 +17,12 @@ import { isRetryableStatus } from '../../sdk/http/semantics.js';
 import { mayRetry, requestHasBody, type AttemptFailure } from './retry-policy.js';
 import { rejectReason } from './request-guard.js';
 import { stickyServer, stickyCookie, hashKey } from './affinity.js';
-import { engine } from '../upstream/engines.js';
+import { engine, type UpstreamRequest } from '../upstream/engines.js';
+import { Attempt } from './attempt.js';
+import type { IncomingMessage as NodeRequest, ServerResponse } from 'node:http';
 import { createLogger } from '../../sdk/log/logger.js';
 
 const log = createLogger('gateway');
-
-export interface Attempt {
-  server: ServerRuntime;
-  startedAt: number;
-  connectedAt: number;
-  ended: boolean;
-  connectTimedOut: boolean;
-  timedOut: boolean;
-  /** A retry (holds a retry-budget token until it ends). */
-  retry: boolean;
-  /** The request body for this attempt: fed from the client only once the server is connected. */
-  body?: PassThrough;
-  /** Engine hook: stops the attempt because the client went away (native, undici; http-proxy-3 does it itself). */
-  canceller?: { cancel(): void };
-}
 
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
 export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' | 'SD' | 'sC' | 'sH' | 'sD' | 'sQ' | 'PR' | 'PQ' | 'PD' | 'RR';
@@ -168,16 +154,31 @@ export class Exchange {
     }
     const server = slot.server;
     this.tried?.add(server.name);
-    const attempt: Attempt = { server, startedAt: slot.startedAt, connectedAt: 0, ended: false, connectTimedOut: false, timedOut: false, retry: this.retries > 0 };
+    const attempt = new Attempt(this, server, slot.startedAt, this.retries > 0);
     this.attempt = attempt;
     let body: PassThrough | undefined;
     if (this.hasBody && !this.bodyStarted) {
-      body = attempt.body = new PassThrough();
+      body = attempt.requestBody = new PassThrough();
       body.on('error', () => {}); // a body cut short ends the attempt through the engine, not here
     }
+    const req = this.req;
+    const config = this.backend.config;
+    const request: UpstreamRequest = {
+      server,
+      method: req.method!,
+      url: req.url!,
+      headers: this.upstreamHeaders,
+      hostMissing: req.headers.host === undefined,
+      body,
+      // node:http de-chunked the client's body: without a Content-Length it goes out chunked again
+      chunked: body !== undefined && req.headers['content-length'] === undefined,
+      timeouts: config.timeouts,
+      node: this.nodeObjects ? { req: req as NodeRequest, res: this.res as unknown as ServerResponse, proxy: this.frontend.proxy } : undefined,
+    };
     // http-proxy-3 needs node:http's objects; a native-listener request on such a backend goes native.
-    const name = this.nodeObjects ? 'http-proxy-3' : this.backend.config.engine === 'undici' ? 'undici' : 'native';
-    engine(name)(this, attempt, body);
+    const name = this.nodeObjects ? 'http-proxy-3' : config.engine === 'undici' ? 'undici' : 'native';
+    const call = engine(name)(request, attempt);
+    if (!attempt.ended) attempt.call = call;
   }
 
   /** The attempt's server is connected and the request is going out. */
@@ -188,9 +189,9 @@ export class Exchange {
 
   /** The server is connected: the client's body may flow now (until here a retry can still send it). */
   private startBody(attempt: Attempt): void {
-    if (!attempt.body || attempt.ended) return;
+    if (!attempt.requestBody || attempt.ended) return;
     this.bodyStarted = true;
-    this.req.pipe(attempt.body);
+    this.req.pipe(attempt.requestBody);
   }
 
   /**
@@ -234,8 +235,8 @@ export class Exchange {
     if (this.done) return;
     const attempt = this.attempt;
     if (attempt && !attempt.ended) {
-      attempt.canceller?.cancel();
-      attempt.body?.destroy();
+      attempt.cancel();
+      attempt.requestBody?.destroy();
       this.endAttempt(attempt, 'cancelled');
     }
     if (this.res.headersSent) {
@@ -256,7 +257,7 @@ export class Exchange {
       if (this.done) return;
       const attempt = this.attempt;
       if (attempt && !attempt.ended) {
-        attempt.canceller?.cancel();
+        attempt.cancel();
         this.endAttempt(attempt, 'cancelled');
       }
       if (this.res.headersSent) {
@@ -373,7 +374,7 @@ export class Exchange {
     if (attempt && !attempt.ended) {
       if (!finished) {
         this.termination = this.res.headersSent ? 'CD' : 'CH';
-        attempt.canceller?.cancel();
+        attempt.cancel();
       }
       this.endAttempt(attempt, finished ? (this.status >= 500 ? 'server-error' : 'success') : 'cancelled');
     }

@@ -91,12 +91,16 @@ export class HttpFrontendRuntime {
     if (backend && status) {
       backend.stats.status(status);
       backend.stats.time(total, now);
+      if (x.queueMs >= 0) backend.stats.time(x.queueMs, now, 'queue');
       backend.stats.bytesIn += bytesIn;
       backend.stats.bytesOut += bytesOut;
     }
     if (server && status && x.termination === '--') {
       server.stats.status(status);
       server.stats.time(total, now);
+      // Per hop: to a connected server (≈0 on a reused keep-alive connection), then server to response head.
+      if (x.connectMs >= 0) server.stats.time(x.connectMs, now, 'connect');
+      if (x.headersMs >= 0) server.stats.time(x.headersMs, now, 'response');
       server.stats.bytesIn += bytesIn;
       server.stats.bytesOut += bytesOut;
     }
