@@ -15,7 +15,7 @@ export interface Answer {
 }
 
 /** Headers never sent from a stored object as stored (the edge sets its own). */
-const REPLACED = new Set(['age', 'content-length', 'cache-status', 'x-cache']);
+const REPLACED = new Set(['age', 'content-length', 'content-range', 'accept-ranges', 'cache-status', 'x-cache']);
 
 export function answerFromObject(object: EdgeObject, method: string, headers: IncomingHttpHeaders, outcome: Outcome, extra: string[] = []): Answer {
   const out: string[] = [];
