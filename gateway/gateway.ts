@@ -22,6 +22,8 @@ import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
 import { EdgeRegistry } from './edge/edges.js';
+import { Edge } from './edge/edge.js';
+import { edgeOrigin } from './frontend/edge-origin.js';
 
 // The upstream engines, registered once: the exchange finds them by name (upstream/engines.ts).
 registerEngine('native', sendWithNativeParser);
@@ -184,8 +186,27 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
   const tcpFrontends = new Map<string, TcpFrontend>();
 
   const kindOf = (f: HttpFrontendConfig, c: GatewayConfig) => listenerKind(f, c.backends.find((b) => b.name === f.backend)?.engine);
+  /** The frontend's edge: kept across a reload while its edge config is unchanged (its objects with it). */
+  const edgeConfigs = new Map<string, string>();
+  const attachEdge = (runtime: HttpFrontendRuntime) => {
+    const f = runtime.config;
+    const wanted = f.edge?.enabled ? JSON.stringify({ ...f.edge, backend: f.backend }) : undefined;
+    if (wanted === undefined) {
+      edges.set(f.name, undefined);
+      edgeConfigs.delete(f.name);
+      return;
+    }
+    let edge = edges.get(f.name);
+    if (!edge || edgeConfigs.get(f.name) !== wanted) {
+      edge = new Edge(f.edge!, edgeOrigin(() => lookup(f.backend)));
+      edges.set(f.name, edge);
+      edgeConfigs.set(f.name, wanted);
+    }
+    runtime.edge = edge;
+  };
   const openHttp = async (f: HttpFrontendConfig, c: GatewayConfig) => {
     const runtime = new HttpFrontendRuntime(f, kindOf(f, c), proxy, lookup, accessLog);
+    attachEdge(runtime);
     const listener = await listenHttp(runtime);
     listeners.set(f.name, { listener, runtime });
     log.info({ frontend: f.name, listen: f.listen, port: listener.port }, `http frontend ${f.name} listening on ${f.listen}`);
@@ -243,6 +264,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
         // Same address, TLS and listener kind: the listener stays and takes the new runtime.
         if (f && f.mode === 'http' && f.listen === entry.runtime.config.listen && JSON.stringify(f.tls) === JSON.stringify(entry.runtime.config.tls) && kindOf(f, next) === entry.runtime.server) {
           const runtime = new HttpFrontendRuntime(f, entry.runtime.server, proxy, lookup, accessLog);
+          attachEdge(runtime);
           runtime.stats.merge(entry.runtime.stats);
           entry.listener.use(runtime);
           listeners.set(name, { listener: entry.listener, runtime });

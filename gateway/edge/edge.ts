@@ -176,6 +176,12 @@ export class Edge {
     void this.handle(waiter.request, waiter.reply).catch((error: unknown) => waiter.reply.fail(500, `edge: ${(error as Error).message}`));
   }
 
+  /** A request the edge never sees (an unsafe method, a GET with a body): counted, and its headers. */
+  bypassed(detail: string): string[] {
+    this.stats.bypass++;
+    return outcomeHeaders(outcomes.bypass(detail));
+  }
+
   pass(reply: EdgeReply, outcome: Outcome): void {
     this.stats.bypass++;
     reply.pass(outcomeHeaders(outcome));

@@ -21,6 +21,8 @@ import { engine, type UpstreamRequest } from '../upstream/engines.js';
 import { Attempt } from './attempt.js';
 import type { IncomingMessage as NodeRequest, ServerResponse } from 'node:http';
 import { createLogger } from '../../sdk/log/logger.js';
+import type { Edge } from '../edge/edge.js';
+import { ExchangeReply, withoutSurrogateHeaders } from './edge-reply.js';
 
 const log = createLogger('gateway');
 
@@ -60,6 +62,10 @@ export class Exchange {
   private watchesResponse = false;
   /** The request goes out through http-proxy-3 (a node:http request on an http-proxy-3 backend). */
   private nodeObjects = false;
+  /** The frontend's edge saw this request: its Cache-Status/X-Cache go on the response (a pass). */
+  private edgeHeaders: string[] | undefined;
+  /** An unsafe request through an edge: a success invalidates its URI (RFC 9111 §4.4). */
+  private invalidates: Edge | undefined;
 
   constructor(readonly frontend: HttpFrontendRuntime, readonly req: FrontRequest, readonly res: FrontResponse) {
     this.connection = clientConnection(req.socket);
@@ -103,7 +109,44 @@ export class Exchange {
     if (this.hasBody) this.req.onBodyError?.((error) => this.onClientBodyError(error));
     if (backend.config.sticky) this.stickyTarget = stickyServer(req, backend.config.sticky.cookie);
     if (node) req.headers = headerObject(head.headers); // http-proxy-3 builds its request from req.headers
+    const edge = frontend.edge;
+    if (edge && !node) {
+      if ((req.method === 'GET' || req.method === 'HEAD') && !this.hasBody) {
+        // The edge answers from its store or its shared origin fetch, through this exchange (edge-reply.ts).
+        edge.handle({ method: req.method, url: req.url!, headers: req.headers }, new ExchangeReply(this)).catch((error: unknown) => this.fault(error));
+        return;
+      }
+      this.invalidates = edge;
+      this.edgeHeaders = edge.bypassed(this.hasBody && (req.method === 'GET' || req.method === 'HEAD') ? 'body' : 'method');
+    }
     this.acquire();
+  }
+
+  /** The edge does not answer this request: the ordinary path, with its headers on the response. */
+  edgePass(headers: string[]): void {
+    if (this.done) return;
+    this.edgeHeaders = headers;
+    this.acquire();
+  }
+
+  /** The edge's answer head (from its store or its origin fetch). */
+  edgeHead(status: number, headers: string[]): void {
+    this.status = status;
+    headers.push('x-request-id', this.id);
+    if (this.frontend.draining) this.res.shouldKeepAlive = false;
+    this.res.writeHead(status, undefined, headers);
+  }
+
+  /** The edge's origin fetch failed and nothing stale could stand in: 502/503/504 with its detail. */
+  edgeFail(status: number, detail: string): void {
+    if (this.done) return;
+    this.fail(status, status === 504 ? 'sH' : 'SH', detail);
+  }
+
+  /** The edge's origin fetch broke mid-body: the client's connection closes. */
+  edgeAbort(): void {
+    this.termination = 'SD';
+    this.res.destroy();
   }
 
   private acquire(): void {
@@ -212,6 +255,7 @@ export class Exchange {
     }
     this.status = status;
     headers.push('x-request-id', this.id);
+    if (this.frontend.edge) headers = this.edgeResponse(status, headers);
     const sticky = this.backend.config.sticky;
     if (sticky && this.stickyTarget !== attempt.server.name) headers.push('set-cookie', stickyCookie(sticky.cookie, attempt.server.name));
     const res = this.res;
@@ -224,6 +268,24 @@ export class Exchange {
       return false;
     }
     return true;
+  }
+
+  /** A response through an edge-enabled frontend: surrogate headers dropped, the edge's added, unsafe success invalidates. */
+  private edgeResponse(status: number, headers: string[]): string[] {
+    const out = withoutSurrogateHeaders(headers);
+    if (this.edgeHeaders) out.push(...this.edgeHeaders);
+    if (this.invalidates) {
+      let location: string | undefined;
+      let contentLocation: string | undefined;
+      for (let i = 0; i < out.length; i += 2) {
+        const name = out[i].toLowerCase();
+        if (name === 'location') location = out[i + 1];
+        else if (name === 'content-location') contentLocation = out[i + 1];
+      }
+      const req = this.req;
+      void this.invalidates.invalidate({ method: req.method!, url: req.url!, headers: req.headers }, status, location, contentLocation).catch(() => {});
+    }
+    return out;
   }
 
   /**

@@ -12,6 +12,7 @@ import type { HttpFrontendConfig } from '../config.js';
 import { Exchange } from './exchange.js';
 import { trustedProxyList } from './headers.js';
 import { RateLimiter } from './rate-limit.js';
+import type { Edge } from '../edge/edge.js';
 
 let durationHistogram: Histogram | undefined;
 function requestDuration(): Histogram {
@@ -32,6 +33,8 @@ export class HttpFrontendRuntime {
   draining = false;
   /** Client connections open right now. */
   connections = 0;
+  /** The CDN edge in front of the backend (frontends with `edge:`; gateway.ts sets it). */
+  edge: Edge | undefined;
   private readonly attributes = new Map<string, Map<number, MetricAttributes>>();
 
   constructor(
