@@ -21,7 +21,8 @@ import { PostgresTopology } from './tcp/postgres-topology.js';
 import { startAdmin, type AdminMount, type AdminServer } from './admin/server.js';
 import { UnknownServerError } from './errors.js';
 import { gatewayStats, type GatewayStats } from './admin/stats-model.js';
-import { EdgeRegistry } from './edge/edges.js';
+import { EdgeRegistry, type PurgeResult } from './edge/edges.js';
+import type { PurgeRequest } from './edge/purge-body.js';
 import { Edge } from './edge/edge.js';
 import { edgeOrigin } from './frontend/edge-origin.js';
 
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   onReload?: (config: GatewayConfig) => void;
   /** Extra pages on the admin port behind its token (ops/ mounts the queue view at /queues). */
   adminMounts?: AdminMount[];
+  /** An edge purge applied here; a supervising primary passes it to its workers (which hold the edges) and adds their counts. */
+  onPurge?: (request: PurgeRequest) => Promise<Record<string, number>>;
 }
 
 export interface Gateway {
@@ -73,6 +76,8 @@ export interface Gateway {
   reload(next: GatewayConfig | unknown): Promise<void>;
   /** A check result found elsewhere (a supervising primary's). */
   applyHealth(report: CheckReport): void;
+  /** An edge purge on every edge of this process (and the other instances through the bus unless `publish: false`). */
+  purge(request: PurgeRequest, options?: { publish?: boolean }): Promise<PurgeResult>;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -244,6 +249,13 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       return out;
     },
     backends: () => set.backends,
+    async purge(request, purgeOptions) {
+      const result = await edges.purge(request, purgeOptions);
+      if (options.onPurge) {
+        for (const [name, n] of Object.entries(await options.onPurge(request))) result.purged[name] = (result.purged[name] ?? 0) + n;
+      }
+      return result;
+    },
     stats: (o) => gatewayStats([...listeners.values()].map((l) => l.runtime), [...tcpFrontends.values()], set.backends, o?.histograms === true, edges),
     setServer(backendName, serverName, change) {
       const backend = set.backends.get(backendName);
@@ -316,7 +328,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
       setServer: (b, s, change) => gateway.setServer(b, s, change),
       reload: options.reloadSource ? async () => gateway.reload(await options.reloadSource!()) : undefined,
       mounts: options.adminMounts,
-      purge: (request) => edges.purge(request),
+      purge: (request) => gateway.purge(request),
     });
     log.info({ listen: config.admin.listen, port: admin.port }, `admin listening on ${config.admin.listen}`);
   }

@@ -18,6 +18,7 @@ import { startGateway, validateGatewayConfig, type Gateway } from './gateway.js'
 import { mergeStats } from './admin/merge-stats.js';
 import type { GatewayStats, WorkerStats } from './admin/stats-model.js';
 import { TieredError } from '../sdk/errors.js';
+import type { PurgeRequest } from './edge/purge-body.js';
 
 export interface GatewaySource {
   /** Reads (or re-reads) the config. */
@@ -33,10 +34,12 @@ type ToWorker =
   | { t: 'health'; report: CheckReport }
   | { t: 'server'; backend: string; server: string; change: { state?: 'ready' | 'drain' | 'maint'; weight?: number } }
   | { t: 'stats'; id: number }
+  | { t: 'purge'; id: number; request: PurgeRequest }
   | { t: 'stop'; grace: number };
 type ToPrimary =
   | { t: 'ready' }
   | { t: 'stats'; id: number; stats: GatewayStats }
+  | { t: 'purged'; id: number; purged: Record<string, number> }
   | { t: 'fatal'; error: string }
   /** The worker could not start its gateway (a port taken, a certificate missing): it exits 1. */
   | { t: 'failed'; error: { code?: string; message: string } };
@@ -82,6 +85,7 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const slots: WorkerSlot[] = [];
   const pending = new Map<number, { left: number; stats: GatewayStats[]; resolve: (s: GatewayStats[]) => void }>();
+  const purges = new Map<number, { left: number; total: Record<string, number>; resolve: (total: Record<string, number>) => void }>();
   let nextId = 1;
   let stopping = false;
   const live = () => slots.flatMap((slot) => (slot.worker?.isConnected() ? [slot.worker] : []));
@@ -115,6 +119,18 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
     onServerChange: (backend, server, change) => {
       broadcast({ t: 'server', backend, server, change });
     },
+    // The workers hold the edges: a purge on the admin port goes to each, and their counts come back.
+    onPurge: (request) => new Promise<Record<string, number>>((resolve) => {
+      const id = nextId++;
+      const workers = live();
+      const total: Record<string, number> = {};
+      if (workers.length === 0) return resolve(total);
+      purges.set(id, { left: workers.length, total, resolve });
+      for (const w of workers) w.send({ t: 'purge', id, request } satisfies ToWorker);
+      setTimeout(() => {
+        if (purges.delete(id)) resolve(total);
+      }, 2000).unref();
+    }),
     onReload: (next) => {
       config = next;
       broadcast({ t: 'config', config: next }); // workers serve every frontend; the primary none
@@ -147,6 +163,15 @@ async function runPrimary(source: GatewaySource, initial: GatewayConfig): Promis
         for (const report of healthReports(gateway)) worker.send({ t: 'health', report } satisfies ToWorker);
         for (const b of gateway.backends().values()) {
           for (const s of b.servers.values()) worker.send({ t: 'server', backend: b.name, server: s.name, change: { state: s.pool.admin, weight: s.pool.configuredWeight } } satisfies ToWorker);
+        }
+      } else if (message.t === 'purged') {
+        const p = purges.get(message.id);
+        if (p) {
+          for (const [name, n] of Object.entries(message.purged)) p.total[name] = (p.total[name] ?? 0) + n;
+          if (--p.left === 0) {
+            purges.delete(message.id);
+            p.resolve(p.total);
+          }
         }
       } else if (message.t === 'fatal') {
         slot.fatal = message.error;
@@ -283,6 +308,11 @@ async function runWorker(): Promise<Gateway | undefined> {
         gateway.setServer(message.backend, message.server, message.change);
       } catch {}
     } else if (message.t === 'stats') process.send!({ t: 'stats', id: message.id, stats: gateway.stats({ histograms: true }) } satisfies ToPrimary);
+    else if (message.t === 'purge') {
+      // The primary published it on the bus already (when there is one): applied here only.
+      const result = await gateway.purge(message.request, { publish: false });
+      process.send!({ t: 'purged', id: message.id, purged: result.purged } satisfies ToPrimary);
+    }
     else if (message.t === 'stop') {
       await gateway.stop(message.grace);
       process.exit(0);

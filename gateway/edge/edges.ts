@@ -76,11 +76,12 @@ export class EdgeRegistry {
     return purged;
   }
 
-  async purge(request: PurgeRequest): Promise<PurgeResult> {
+  /** Applies a purge here and (unless `publish: false`: it came from a supervising primary) publishes it. */
+  async purge(request: PurgeRequest, options: { publish?: boolean } = {}): Promise<PurgeResult> {
     const started = performance.now();
     const purged = await this.applyLocal(request);
     let published = false;
-    if (this.publisher) {
+    if (this.publisher && options.publish !== false) {
       try {
         await this.publisher.publish(this.channel, JSON.stringify({ o: this.id, p: request }));
         published = true;
