@@ -106,10 +106,18 @@ export class Edge {
 
   private originRequest(request: EdgeRequest, stale: EdgeObject | undefined): OriginRequest {
     const headers: Record<string, string> = {};
-    for (const name in request.headers) {
-      if (CLIENT_ONLY.has(name)) continue;
-      const v = request.headers[name];
-      if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(', ') : v;
+    const forward = request.forward;
+    if (forward) {
+      for (let i = 0; i < forward.length; i += 2) {
+        const name = forward[i].toLowerCase();
+        if (!CLIENT_ONLY.has(name)) headers[name] = headers[name] === undefined ? forward[i + 1] : `${headers[name]}, ${forward[i + 1]}`;
+      }
+    } else {
+      for (const name in request.headers) {
+        if (CLIENT_ONLY.has(name)) continue;
+        const v = request.headers[name];
+        if (v !== undefined) headers[name] = Array.isArray(v) ? v.join(', ') : v;
+      }
     }
     if (stale) {
       if (stale.headers.etag !== undefined) headers['if-none-match'] = stale.headers.etag;

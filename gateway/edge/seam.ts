@@ -9,6 +9,8 @@ export interface EdgeRequest {
   url: string;
   /** Lowercase names, repeated ones joined (node:http's shape). */
   headers: IncomingHttpHeaders;
+  /** The headers for the origin as the exchange built them ([name, value, …]: forwarding headers, request id); default `headers`. */
+  forward?: readonly string[];
 }
 
 export interface EdgeReply {

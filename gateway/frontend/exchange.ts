@@ -113,7 +113,7 @@ export class Exchange {
     if (edge && !node) {
       if ((req.method === 'GET' || req.method === 'HEAD') && !this.hasBody) {
         // The edge answers from its store or its shared origin fetch, through this exchange (edge-reply.ts).
-        edge.handle({ method: req.method, url: req.url!, headers: req.headers }, new ExchangeReply(this)).catch((error: unknown) => this.fault(error));
+        edge.handle({ method: req.method, url: req.url!, headers: req.headers, forward: head.headers }, new ExchangeReply(this)).catch((error: unknown) => this.fault(error));
         return;
       }
       this.invalidates = edge;
