@@ -1,0 +1,106 @@
+// `tiered bench edge`: cache hits of one object through the CDN edge, side by side, with an
+// origin that does 5 ms of work per request.
+//   hits:    closed model → req/s of cache hits and CPU per 10k, Tiered's edge vs Varnish
+//            (default config: it caches the origin's max-age) vs the origin direct
+//   latency: open model at --rate → p50/p99/p99.9 of hits
+// Every peer is warmed (one request) before it is measured, so the rounds measure hits.
+import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { freePort } from '../../../../ops/stack/net.js';
+import { closedModel, openModel, type HttpTarget } from '../../loadgen/measure.js';
+import { directPeer, varnishPeer } from '../../peers/index.js';
+import { startNodeScript, startTiered, waitUntilListening, type OwnedProcess } from '../../process.js';
+import { defineScenario, defineSuite, type Peer } from '../../suite.js';
+
+const ORIGIN = fileURLToPath(new URL('../../servers/edge-origin.ts', import.meta.url));
+const ORIGIN_DELAY_MS = 5;
+
+interface EdgeBench {
+  origin: string;
+  process: OwnedProcess;
+}
+
+/** `tiered gateway -c` with an edge on its one frontend, in front of the origin. */
+function tieredEdgePeer(origin: string): Peer<HttpTarget> {
+  return {
+    name: 'tiered',
+    description: `tiered gateway with edge: (memory store), workers = run's workers, no access log`,
+    async start(ctx) {
+      const port = await freePort();
+      const file = join(ctx.tmpDir, 'tiered-edge.yaml');
+      writeFileSync(file, [
+        'gateway:',
+        `  workers: ${ctx.workers}`,
+        '  accessLog: false',
+        '  frontends:',
+        `    - { name: web, listen: "127.0.0.1:${port}", backend: app, edge: { maxBytes: 64mb } }`,
+        '  backends:',
+        `    - { name: app, servers: [ { name: origin, address: "${origin}" } ] }`,
+        '',
+      ].join('\n'));
+      const proc = startTiered('tiered', ['gateway', '-c', file], { logDir: ctx.tmpDir });
+      await waitUntilListening(proc, [port], 120_000);
+      return { target: { url: `http://127.0.0.1:${port}/page` }, pids: [proc.pid], stop: () => proc.stop() };
+    },
+  };
+}
+
+/** A peer whose target is warmed with requests until it answers from its cache. */
+function warmed(peer: Peer<HttpTarget>): Peer<HttpTarget> {
+  return {
+    ...peer,
+    async start(ctx) {
+      const started = await peer.start(ctx);
+      const url = started.target.url.endsWith('/') ? `${started.target.url}page` : started.target.url;
+      for (let i = 0; i < 3; i++) await (await request(url)).body.text();
+      return { ...started, target: { url } };
+    },
+  };
+}
+
+export default defineSuite<EdgeBench>({
+  name: 'edge',
+  title: `CDN edge: cache hits through Tiered vs Varnish vs the origin direct (origin: ${ORIGIN_DELAY_MS} ms per request)`,
+  async setup(ctx) {
+    const port = await freePort();
+    const proc = startNodeScript('edge-origin', ORIGIN, [String(port), String(ORIGIN_DELAY_MS)], { logDir: ctx.tmpDir });
+    await waitUntilListening(proc, [port]);
+    return { origin: `127.0.0.1:${port}`, process: proc };
+  },
+  teardown: async (bench) => {
+    await bench.process.stop();
+  },
+  scenarios(bench, ctx) {
+    const peers = () => [
+      warmed(directPeer(`http://${bench.origin}/page`, 'origin direct', `the origin itself (${ORIGIN_DELAY_MS} ms per request)`)),
+      warmed(varnishPeer({ servers: [bench.origin] })),
+      warmed(tieredEdgePeer(bench.origin)),
+    ];
+    return [
+      defineScenario<HttpTarget>({
+        name: 'hits',
+        title: `closed model, ${ctx.options.connections} connections, one cached 2 KB object`,
+        unit: 'req',
+        model: 'closed',
+        peers: peers(),
+        subject: 'tiered',
+        baseline: 'varnish',
+        compare: ['rate', 'cpu'],
+        measure: closedModel(),
+      }),
+      defineScenario<HttpTarget>({
+        name: 'latency',
+        title: `open model at ${ctx.options.rate} req/s, hits of one object`,
+        unit: 'req',
+        model: 'open',
+        peers: peers().slice(1),
+        subject: 'tiered',
+        baseline: 'varnish',
+        compare: ['p50', 'p99', 'p999'],
+        measure: openModel(),
+      }),
+    ];
+  },
+});
