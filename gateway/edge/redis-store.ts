@@ -66,6 +66,12 @@ export class RedisStore implements EdgeStore {
     this.redis.on('error', (error: Error) => log.warn({ err: error }, `edge redis store: ${error.message}`));
   }
 
+  /** Resolves once connected (until then the store is a miss and sets are dropped: a cache, never a wait). */
+  ready(): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.redis.once('ready', () => resolve()));
+  }
+
   private o(key: string): string {
     return `${this.prefix}o:${key}`;
   }
