@@ -103,29 +103,38 @@ export class Exchange {
       if (wait > 0) return this.fail(429, 'RR', 'rate limit', { 'retry-after': String(wait) });
     }
     if (!backend) return this.fail(503, 'PR', 'no backend');
-    this.backend = backend;
-    backend.retryBudget.deposit();
     this.hasBody = requestHasBody(req.headers);
     if (this.hasBody) this.req.onBodyError?.((error) => this.onClientBodyError(error));
-    if (backend.config.sticky) this.stickyTarget = stickyServer(req, backend.config.sticky.cookie);
     if (node) req.headers = headerObject(head.headers); // http-proxy-3 builds its request from req.headers
     const edge = frontend.edge;
     if (edge && !node) {
       if ((req.method === 'GET' || req.method === 'HEAD') && !this.hasBody) {
-        // The edge answers from its store or its shared origin fetch, through this exchange (edge-reply.ts).
+        // The edge answers from its store or its shared origin fetch, through this exchange
+        // (edge-reply.ts); the backend is this exchange's only when the edge passes it on.
         edge.handle({ method: req.method, url: req.url!, headers: req.headers, forward: head.headers }, new ExchangeReply(this)).catch((error: unknown) => this.fault(error));
         return;
       }
       this.invalidates = edge;
       this.edgeHeaders = edge.bypassed(this.hasBody && (req.method === 'GET' || req.method === 'HEAD') ? 'body' : 'method');
     }
+    this.useBackend(backend);
     this.acquire();
+  }
+
+  /** This request goes to `backend` (retry budget, sticky target). */
+  private useBackend(backend: BackendRuntime): void {
+    this.backend = backend;
+    backend.retryBudget.deposit();
+    if (backend.config.sticky) this.stickyTarget = stickyServer(this.req, backend.config.sticky.cookie);
   }
 
   /** The edge does not answer this request: the ordinary path, with its headers on the response. */
   edgePass(headers: string[]): void {
     if (this.done) return;
     this.edgeHeaders = headers;
+    const backend = this.frontend.backend();
+    if (!backend) return this.fail(503, 'PR', 'no backend');
+    this.useBackend(backend);
     this.acquire();
   }
 
