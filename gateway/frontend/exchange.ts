@@ -26,6 +26,12 @@ import { ExchangeReply, withoutSurrogateHeaders } from './edge-reply.js';
 
 const log = createLogger('gateway');
 
+/** The X-Cache value in an edge's header list. */
+function xCache(headers: readonly string[]): string | undefined {
+  for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i] === 'x-cache') return headers[i + 1];
+  return undefined;
+}
+
 /** HAProxy-like termination state: first char who/what ended it, second char at which phase. */
 export type Termination = '--' | 'CR' | 'CQ' | 'CC' | 'CH' | 'CD' | 'SC' | 'SH' | 'SD' | 'sC' | 'sH' | 'sD' | 'sQ' | 'PR' | 'PQ' | 'PD' | 'RR';
 
@@ -66,6 +72,8 @@ export class Exchange {
   private edgeHeaders: string[] | undefined;
   /** An unsafe request through an edge: a success invalidates its URI (RFC 9111 §4.4). */
   private invalidates: Edge | undefined;
+  /** The edge's X-Cache for this request (HIT, MISS, STALE, REVALIDATED, BYPASS), for the access log. */
+  cache: string | undefined;
 
   constructor(readonly frontend: HttpFrontendRuntime, readonly req: FrontRequest, readonly res: FrontResponse) {
     this.connection = clientConnection(req.socket);
@@ -116,6 +124,7 @@ export class Exchange {
       }
       this.invalidates = edge;
       this.edgeHeaders = edge.bypassed(this.hasBody && (req.method === 'GET' || req.method === 'HEAD') ? 'body' : 'method');
+      this.cache = 'BYPASS';
     }
     this.useBackend(backend);
     this.acquire();
@@ -132,6 +141,7 @@ export class Exchange {
   edgePass(headers: string[]): void {
     if (this.done) return;
     this.edgeHeaders = headers;
+    this.cache = xCache(headers);
     const backend = this.frontend.backend();
     if (!backend) return this.fail(503, 'PR', 'no backend');
     this.useBackend(backend);
@@ -141,6 +151,7 @@ export class Exchange {
   /** The edge's answer head (from its store or its origin fetch). */
   edgeHead(status: number, headers: string[]): void {
     this.status = status;
+    this.cache = xCache(headers);
     headers.push('x-request-id', this.id);
     if (this.frontend.draining) this.res.shouldKeepAlive = false;
     this.res.writeHead(status, undefined, headers);

@@ -125,6 +125,7 @@ export class HttpFrontendRuntime {
         bytes_in: bytesIn,
         bytes_out: bytesOut,
         term: x.termination,
+        cache: x.cache,
         request_id: x.id,
       }, 'request');
     }
