@@ -35,3 +35,22 @@ test('lastEstimate is the estimate at the last sample, without the decay since',
   assert.ok(e.value(5_000)! < 1);
   assert.equal(e.lastEstimate(), 20);
 });
+
+test('a busy server\'s spike is forgotten after a few dozen fast answers, however close together', () => {
+  const e = new PeakEwma({ decayTime: 2_000 });
+  e.observe(2, 0);
+  e.observe(30, 1); // one spike (a pause shared by every request in flight)
+  let now = 1;
+  let samples = 0;
+  while (e.lastEstimate()! > 4) {
+    now += 1; // 1,000 answers a second: by time alone the spike would last seconds
+    e.observe(2, now);
+    samples++;
+  }
+  assert.ok(samples <= 60, `forgotten after ${samples} fast answers`);
+  const timeOnly = new PeakEwma({ decayTime: 2_000, minSampleWeight: 0 });
+  timeOnly.observe(2, 0);
+  timeOnly.observe(30, 1);
+  for (let t = 2; t <= 62; t++) timeOnly.observe(2, t);
+  assert.ok(timeOnly.lastEstimate()! > 25, 'by time alone it stays near the spike');
+});

@@ -13,6 +13,7 @@ import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { PickRequest } from '../../sdk/balance/candidate.js';
 import type { Rng } from '../../sdk/random.js';
 import { RetryBudget } from '../../sdk/retry-budget.js';
+import { processStalls } from '../../sdk/balance/loop-stalls.js';
 import type { BackendConfig } from '../config.js';
 import { UnknownServerError } from '../errors.js';
 import { claimedPrimaries } from '../tcp/postgres-verdict.js';
@@ -66,6 +67,8 @@ export class BackendRuntime {
         panicThreshold: !tcp && config.panicThreshold > 0 ? config.panicThreshold / 100 : false,
         slowstart: config.slowstart,
         decayTime: config.decayTime,
+        // Latency samples without this process's own stalls (a GC pause must not make every server look slow).
+        stalls: tcp ? undefined : processStalls(),
         outlier: !tcp && config.outlier.consecutiveErrors > 0
           ? {
             consecutiveFailures: config.outlier.consecutiveErrors,

@@ -69,7 +69,9 @@ export function defaultCompare(model: 'open' | 'closed' | 'custom'): Figure[] {
 }
 
 /** Summarises the measured rounds of one peer. `cpuSeconds[i]` belongs to `samples[i]`. */
-export function summarisePeer(peer: string, samples: Sample[], cpuSeconds: Array<number | undefined>, description?: string): PeerResult {
+export function summarisePeer(
+  peer: string, samples: Sample[], cpuSeconds: Array<number | undefined>, description?: string, columns: readonly ExtraColumn[] = [],
+): PeerResult {
   const rates = samples.map((s) => (s.elapsedMs > 0 ? (s.operations * 1000) / s.elapsedMs : 0));
   const operations = samples.reduce((n, s) => n + s.operations, 0);
   const errors = samples.reduce((n, s) => n + (s.errors ?? 0), 0);
@@ -77,7 +79,9 @@ export function summarisePeer(peer: string, samples: Sample[], cpuSeconds: Array
   const known = cpuSeconds.filter((c): c is number => c !== undefined);
   const cpuPer10k = known.length === samples.length && operations > 0 ? (known.reduce((a, b) => a + b, 0) * 10_000) / operations : undefined;
   const keys = [...new Set(samples.flatMap((s) => Object.keys(s.extra ?? {})))];
-  const extra = Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s.extra?.[k]).filter((v): v is number => v !== undefined)) as number]));
+  // An extra figure is the median of the rounds, or the worst round where its column says so.
+  const aggregate = (k: string, values: number[]) => (columns.find((c) => c.key === k)?.aggregate === 'max' ? Math.max(...values) : median(values) as number);
+  const extra = Object.fromEntries(keys.map((k) => [k, aggregate(k, samples.map((s) => s.extra?.[k]).filter((v): v is number => v !== undefined))]));
   const notes = samples.some((s) => s.notes) ? samples.map((s) => s.notes ?? {}) : [];
   return {
     peer,

@@ -144,7 +144,7 @@ async function runScenario(suiteName: string, scenario: AnyScenario, ctx: BenchC
       if (ctx.signal.aborted) return { peer: slot.peer.name, description: slot.peer.description, status: 'interrupted', note: 'the run was interrupted before this peer was measured' };
       return { peer: slot.peer.name, description: slot.peer.description, status: 'failed', note: slot.failures.join('; ') || 'no sample' };
     }
-    const row = summarisePeer(slot.peer.name, slot.samples, slot.cpu, slot.peer.description);
+    const row = summarisePeer(slot.peer.name, slot.samples, slot.cpu, slot.peer.description, scenario.extraColumns);
     if (slot.failures.length) row.note = slot.failures.join('; ');
     return row;
   });

@@ -138,6 +138,8 @@ export interface ExtraColumn {
   label: string;
   /** Decimal digits in the table (default 2). */
   digits?: number;
+  /** Across rounds: the median (default) or the largest value (a "worst round" column). */
+  aggregate?: 'median' | 'max';
 }
 
 export type Figure = 'rate' | 'p50' | 'p99' | 'p999' | 'cpu';

@@ -10,6 +10,7 @@ import type { BalanceName, PickRequest, Picker } from './candidate.js';
 import { createPicker, type PickerOptions } from './create-picker.js';
 import { eligible, slowstartWeight, type AdminState, type EligibleSet, type PoolMember } from './eligible.js';
 import { pickFastest } from './p2c-ewma.js';
+import type { StallSource } from './loop-stalls.js';
 
 export interface ServerSpec {
   id: string;
@@ -32,6 +33,8 @@ export interface ServerPoolOptions {
   decayTime?: number;
   /** Passive health; false switches it off. */
   outlier?: OutlierOptions | false;
+  /** Event-loop stalls taken off latency samples (loop-stalls.ts); same clock as `clock`. */
+  stalls?: StallSource;
 }
 
 /** How a request ended, as the outlier detector and the latency tracker see it. */
@@ -94,6 +97,7 @@ export class PoolServer implements PoolMember {
 
 export class ServerPool implements StatusSetter {
   readonly clock: Clock;
+  private readonly stalls: StallSource | undefined;
   readonly slowstart: number;
   readonly decayTime: number;
   readonly outlier: OutlierDetector | undefined;
@@ -106,6 +110,7 @@ export class ServerPool implements StatusSetter {
 
   constructor(servers: ServerSpec[], options: ServerPoolOptions = {}) {
     this.clock = options.clock ?? monotonicClock;
+    this.stalls = options.stalls;
     this.slowstart = options.slowstart ?? 0;
     this.decayTime = options.decayTime ?? 10_000;
     this.panicThreshold = options.panicThreshold === false ? 0 : (options.panicThreshold ?? 0.5);
@@ -224,7 +229,8 @@ export class ServerPool implements StatusSetter {
   /** A request on `server` that began at `startedAt` ended with `outcome` (at `now`, by default the clock). */
   end(server: PoolServer, startedAt: number, outcome: Outcome, now = this.clock()): void {
     server.inFlight = Math.max(0, server.inFlight - 1);
-    const elapsed = now - startedAt;
+    // The server's time, not this process's: a stall of the loop while the request was in flight is not the server's.
+    const elapsed = Math.max(0, now - startedAt - (this.stalls?.within(startedAt, now) ?? 0));
     if (outcome === 'cancelled') {
       server.totals.cancelled++;
       // A cancelled request took at least this long: only a rise of the estimate is evidence.

@@ -16,9 +16,22 @@ if (!id || listeners.length === 0 || listeners.some((l) => !Number.isInteger(l.p
   process.exit(2);
 }
 
+/** Requests answered per listener: the slow-backend scenario reads the slow server's share from them. */
+const counts: Record<string, number> = {};
+/** Not a request of the load: answers the counts at once (and is not counted). */
+const COUNT_PATH = '/__bench/count';
+
 function handler(name: string, delayMs: number) {
   const body = Buffer.from(`hello from ${name}\n`);
+  counts[name] = 0;
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === COUNT_PATH) {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(counts));
+      return;
+    }
+    counts[name]++;
     const send = () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length, 'x-backend': name });
       res.end(body);

@@ -23,6 +23,10 @@ export interface GatewayBackends {
   healthy: string[];
   /** host:port of two 1 ms backends and one 20 ms backend (slow-backend scenario). */
   withSlow: string[];
+  /** Requests each timed backend answered so far, by host:port (the timed process's own count). */
+  timedCounts(): Promise<Map<string, number>>;
+  /** host:port of the 20x slow backend. */
+  slow: string;
   processes: OwnedProcess[];
 }
 
@@ -53,6 +57,13 @@ export async function startBackends(ctx: BenchContext): Promise<GatewayBackends>
     directUrl: `http://127.0.0.1:${shared}/`,
     healthy: [hp(t0), hp(t1), hp(t2)],
     withSlow: [hp(t0), hp(t1), hp(slow)],
+    slow: hp(slow),
+    async timedCounts() {
+      // Asked on a 1 ms port: the process counts for all its ports (keys `timed:<port>`).
+      const res = await fetch(`http://${hp(t0)}/__bench/count`);
+      const counts = (await res.json()) as Record<string, number>;
+      return new Map(Object.entries(counts).map(([name, n]) => [hp(Number(name.split(':')[1])), n]));
+    },
     processes,
   };
 }

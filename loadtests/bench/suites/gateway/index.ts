@@ -68,7 +68,21 @@ export default defineSuite<GatewayBackends>({
         subject: 'tiered',
         baseline: 'haproxy all-healthy',
         compare: ['p50', 'p99', 'p999'],
-        measure: openModel(),
+        extraColumns: [
+          { key: 'slowSharePct', label: 'slow server %', digits: 2 },
+          { key: 'slowShareWorstPct', label: 'slow % worst round', digits: 2, aggregate: 'max' },
+        ],
+        // The slow server's share of the requests the backends answered in the round (target: ≤ 0.3 %).
+        measure: async (target, run) => {
+          const before = await backends.timedCounts();
+          const sample = await openModel()(target, run);
+          const after = await backends.timedCounts();
+          let all = 0;
+          for (const [host, n] of after) all += n - (before.get(host) ?? 0);
+          const slow = (after.get(backends.slow) ?? 0) - (before.get(backends.slow) ?? 0);
+          const share = all ? (slow / all) * 100 : 0;
+          return { ...sample, extra: { slowSharePct: share, slowShareWorstPct: share } };
+        },
       }),
     ];
   },
