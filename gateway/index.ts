@@ -13,3 +13,8 @@ export { BackendRuntime } from './backend/backend.js';
 export { ServerRuntime } from './backend/server.js';
 export type { GatewayStats, BackendStats, ServerStats, FrontendStats } from './admin/stats-model.js';
 export { GatewayConfigError, GatewayListenError, AdminExposedError, UnknownServerError } from './errors.js';
+export { parsePurgeBody, purgeBodySchema, type PurgeRequest } from './edge/purge-body.js';
+export type { PurgeResult } from './edge/edges.js';
+export { edgeConfigSchema, type EdgeConfig, type EdgeInput } from './edge/config.js';
+export type { EdgeStatsSnapshot } from './edge/stats.js';
+export { EdgeError, EdgePurgeBodyError, EdgeStoredObjectError, EdgeOriginError } from './edge/errors.js';
