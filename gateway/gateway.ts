@@ -283,6 +283,7 @@ export async function startGateway(input: GatewayConfig | unknown, options: Gate
           wanted.delete(name);
         } else {
           listeners.delete(name);
+          if (!f) edges.set(name, undefined); // a frontend gone: its edge and objects go too
           void entry.listener.close(config.grace);
         }
       }
