@@ -149,8 +149,9 @@ describe('pickFastest (hedge target)', () => {
     Object.assign(pool[1], { latency: 6, inFlight: 0 });
     Object.assign(pool[2], { latency: 2.5, inFlight: 0 });
     assert.equal(pickFastest(pool)!.id, 's0');
-    // P2C's cost would rank them the other way round:
-    assert.ok(ewmaCost(pool[1], 60_000) < ewmaCost(pool[0], 60_000));
+    // P2C's cost can rank them the other way round
+    // (with Finagle's in-flight bias of 1)
+    assert.ok(ewmaCost(pool[1], 60_000, 1) < ewmaCost(pool[0], 60_000, 1));
   });
   test('ties go to fewer in flight; unmeasured servers only when nothing is measured', () => {
     const pool = make(3);
