@@ -1,4 +1,5 @@
 // /stats: an HTML table per frontend and backend, in the spirit of HAProxy's stats page.
+import { hitRatio } from '../edge/stats.js';
 import type { GatewayStats } from './stats-model.js';
 import type { LatencySeries } from './history.js';
 import { latencyChartSvg } from './latency-chart.js';
@@ -22,6 +23,11 @@ ${workers}</table>`);
     rows.push(`<h2>frontend ${esc(f.name)} <small>${esc(f.listen)} → ${esc(f.backend)}, ${side}</small></h2>
 <table><tr><th>conns</th><th>${f.mode === 'tcp' ? 'sessions' : 'requests'}</th><th>2xx</th><th>4xx</th><th>5xx</th><th>aborted</th><th>refused</th><th>bytes in</th><th>bytes out</th><th>p50 ms</th><th>p99 ms</th></tr>
 <tr><td>${f.connections}</td><td>${f.requests}</td><td>${f.responses['2xx']}</td><td>${f.responses['4xx']}</td><td>${f.responses['5xx']}</td><td>${f.errors.aborted}</td><td>${f.noServer + f.queueFull + f.queueTimeouts}</td><td>${f.bytesIn}</td><td>${f.bytesOut}</td><td>${f.p50}</td><td>${f.p99}</td></tr></table>`);
+    const e = f.edge;
+    if (e) {
+      rows.push(`<table><tr><th>edge hit ratio</th><th>hits</th><th>misses</th><th>stale</th><th>revalidated</th><th>bypass</th><th>origin fetches</th><th>coalesced</th><th>bytes from cache</th><th>bytes from origin</th><th>purges</th><th>purged</th><th>purge max ms</th><th>objects</th><th>bytes</th></tr>
+<tr><td>${(hitRatio(e) * 100).toFixed(1)} %</td><td>${e.hits}</td><td>${e.misses}</td><td>${e.stale}</td><td>${e.revalidated}</td><td>${e.bypass}</td><td>${e.originFetches}</td><td>${e.coalesced}</td><td>${e.bytesFromCache}</td><td>${e.bytesFromOrigin}</td><td>${e.purges}</td><td>${e.purgedObjects}</td><td>${e.purgeMsMax.toFixed(2)}</td><td>${e.objects}</td><td>${e.bytes}</td></tr></table>`);
+    }
   }
   for (const b of s.backends) {
     const tcp = b.mode === 'tcp';

@@ -1,7 +1,7 @@
 // The edge inside a real gateway (startGateway: native listener, each upstream engine), in
 // front of real backend servers: hits, one origin request for concurrent misses, HEAD and Range
 // from the store, passes with their Cache-Status, unsafe-method invalidation, the admin purge,
-// and the edge counters in /stats.json and /metrics.
+// and the edge counters in /stats.json, /stats and /metrics.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, type Gateway } from '../gateway.js';
@@ -101,6 +101,7 @@ for (const engine of ['native', 'undici'] as const) {
       assert.ok(edge.hits >= 3 && edge.misses >= 3 && edge.coalesced >= 1 && edge.purges >= 1 && edge.bypass >= 1, JSON.stringify(edge));
       const metrics = (await httpRequest(admin, { path: '/metrics' })).body;
       assert.match(metrics, /tiered_edge_lookups_total\{frontend="web",outcome="hits"\} \d+/);
+      assert.match((await httpRequest(admin, { path: '/stats' })).body, /edge hit ratio/);
     });
   });
 }
