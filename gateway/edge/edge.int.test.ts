@@ -298,3 +298,22 @@ test('memory stays under maxBytes with many objects; objects over maxObjectBytes
     await small.stop();
   }
 });
+
+test('request directives: only-if-cached (504 when not stored), max-stale serves stale, min-fresh revalidates', async () => {
+  assert.equal((await get('/oic', { 'cache-control': 'only-if-cached' })).status, 504);
+  assert.equal(hits('/oic'), 0);
+  let n = 0;
+  routes.set('/ms', () => ({ headers: { 'cache-control': 'max-age=1', etag: '"m"' }, body: `ms ${++n}` }));
+  await get('/ms');
+  await eventually('the object expired', () => {
+    const stored = edge.edge.objects.get(primaryKey(`127.0.0.1:${edge.port}`, '/ms'));
+    return stored !== undefined && !(stored instanceof Promise) && stored.kind === 'object' && judge(stored, edge.edge.windows).state !== 'fresh';
+  }, 5000, 50);
+  const stale = await get('/ms', { 'cache-control': 'max-stale=60' });
+  assert.equal(stale.headers['x-cache'], 'STALE');
+  assert.equal(stale.body, 'ms 1');
+  routes.set('/mf', () => ({ headers: { 'cache-control': 'max-age=30', etag: '"f"' } }));
+  await get('/mf');
+  assert.equal((await get('/mf', { 'cache-control': 'min-fresh=10' })).headers['x-cache'], 'HIT');
+  assert.notEqual((await get('/mf', { 'cache-control': 'min-fresh=100' })).headers['x-cache'], 'HIT');
+});

@@ -9,7 +9,7 @@ import { outcomes, outcomeHeaders, type Outcome } from './cache-status.js';
 import type { EdgeConfig } from './config.js';
 import { Flight, type Waiter } from './flight.js';
 import { MemoryStore } from './memory-store.js';
-import { judge, requestWantsValidation, storeTtlMs, type EdgeObject, type Windows } from './object.js';
+import { judge, mustRevalidate, requestAllowances, requestWantsValidation, storeTtlMs, type EdgeObject, type Windows } from './object.js';
 import { primaryKey, purgeUrlTag, secondaryKey, urlTags } from './key.js';
 import type { PurgeRequest } from './purge-body.js';
 import { RedisStore } from './redis-store.js';
@@ -59,18 +59,26 @@ export class Edge {
     if (reply.closed) return;
     const object = entry?.kind === 'object' ? entry : undefined;
     const waiter: Waiter = { request, reply, secondary, enc, whole: typeof headers.range === 'string', collapsed: false };
-    if (!object) return this.fetch(key, pk, waiter, undefined, 'miss');
+    const allow = requestAllowances(headers);
+    if (!object) {
+      // only-if-cached: the client wants no origin request (RFC 9111 §5.2.1.7).
+      if (allow.onlyIfCached) return reply.fail(504, 'only-if-cached: not in the edge');
+      return this.fetch(key, pk, waiter, undefined, 'miss');
+    }
     const verdict = judge(object, this.windows);
-    const validate = requestWantsValidation(headers, object.policy.age());
+    const validate = requestWantsValidation(headers, object.policy.age(), verdict.ttl);
     if (verdict.state === 'fresh' && !validate) {
       this.stats.hits++;
       return this.serveVariant(key, request, reply, object, enc, outcomes.hit(verdict.ttl));
     }
-    if (verdict.state === 'grace' && !validate) {
+    const forbidsStale = mustRevalidate(object.headers['cache-control']) && !object.softPurged;
+    if (!validate && (verdict.state === 'grace' || (!forbidsStale && -verdict.ttl <= allow.maxStale))) {
+      // Stale within grace or within the client's max-stale: served as it is, refreshed once.
       this.stats.stale++;
       if (!this.flights.has(key)) this.refresh(key, pk, request, object);
       return this.serveVariant(key, request, reply, object, enc, outcomes.grace(verdict.ttl));
     }
+    if (allow.onlyIfCached) return reply.fail(504, 'only-if-cached: the stored object needs revalidation');
     return this.fetch(key, pk, waiter, object, validate ? 'request' : 'stale');
   }
 

@@ -66,13 +66,25 @@ export function mustRevalidate(cacheControl: string | undefined): boolean {
   return directive(cacheControl, 'must-revalidate') !== undefined || directive(cacheControl, 'proxy-revalidate') !== undefined || directive(cacheControl, 'no-cache') !== undefined;
 }
 
-/** The request asks for a validated answer (Cache-Control no-cache / max-age=0, Pragma no-cache). */
-export function requestWantsValidation(headers: Record<string, string | string[] | undefined>, age: number): boolean {
+/**
+ * The request asks for a validated answer (Cache-Control no-cache, max-age below the object's
+ * age, min-fresh beyond its freshness left; Pragma no-cache without Cache-Control).
+ */
+export function requestWantsValidation(headers: Record<string, string | string[] | undefined>, age: number, ttl = Infinity): boolean {
   const cc = typeof headers['cache-control'] === 'string' ? headers['cache-control'] : undefined;
   if (cc === undefined && typeof headers.pragma === 'string' && /no-cache/i.test(headers.pragma)) return true;
   if (directive(cc, 'no-cache') !== undefined) return true;
   const maxAge = directive(cc, 'max-age');
-  return typeof maxAge === 'number' && age > maxAge;
+  if (typeof maxAge === 'number' && age > maxAge) return true;
+  const minFresh = directive(cc, 'min-fresh');
+  return typeof minFresh === 'number' && ttl < minFresh;
+}
+
+/** Request directives that let a stale object be used (max-stale) or forbid the origin (only-if-cached). */
+export function requestAllowances(headers: Record<string, string | string[] | undefined>): { maxStale: number; onlyIfCached: boolean } {
+  const cc = typeof headers['cache-control'] === 'string' ? headers['cache-control'] : undefined;
+  const maxStale = directive(cc, 'max-stale');
+  return { maxStale: maxStale === true ? Infinity : maxStale ?? -1, onlyIfCached: directive(cc, 'only-if-cached') !== undefined };
 }
 
 export function judge(object: EdgeObject, windows: Windows): Judgement {
