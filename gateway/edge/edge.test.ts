@@ -98,6 +98,9 @@ test('freshness: fresh, grace (origin swr or config), stale; must-revalidate and
   assert.equal(judge(object('max-age=60, stale-while-revalidate=30', {}, 85), windows).state, 'grace');
   assert.equal(judge(object('max-age=60, must-revalidate', {}, 61), windows).state, 'stale');
   assert.ok(!judge(object('max-age=60, must-revalidate', {}, 61), windows).staleIfError);
+  assert.equal(judge(object('s-maxage=60', {}, 65), windows).state, 'stale', 's-maxage: no default grace');
+  assert.ok(!judge(object('s-maxage=60', {}, 65), windows).staleIfError);
+  assert.equal(judge(object('s-maxage=60, stale-while-revalidate=30', {}, 65), windows).state, 'grace');
   const soft = object('max-age=60');
   soft.softPurged = true;
   assert.equal(judge(soft, windows).state, 'grace');

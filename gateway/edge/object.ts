@@ -2,7 +2,8 @@
 // RFC 5861): fresh → hit; stale within stale-while-revalidate (the origin's, else the edge's
 // `grace`) → served stale while one refresh runs; stale beyond it → revalidated before use, and
 // served stale only if the origin fails, within stale-if-error (the origin's, else `keep`).
-// must-revalidate, proxy-revalidate and no-cache forbid serving stale at all.
+// must-revalidate, proxy-revalidate and no-cache forbid serving stale at all; s-maxage allows
+// only the origin's own stale-while-revalidate / stale-if-error.
 import CachePolicy from 'http-cache-semantics';
 import type { Encoding } from './compress.js';
 
@@ -97,8 +98,11 @@ export function judge(object: EdgeObject, windows: Windows): Judgement {
   if (mustRevalidate(cc) && !object.softPurged) return { state: 'stale', ttl, staleIfError: false };
   const swr = directive(cc, 'stale-while-revalidate');
   const sie = directive(cc, 'stale-if-error');
-  const graceS = typeof swr === 'number' ? swr : windows.grace / 1000;
-  const keepS = typeof sie === 'number' ? sie : windows.keep / 1000;
+  // s-maxage carries proxy-revalidate's meaning for a shared cache (RFC 9111 §5.2.2.10): no
+  // stale use by default, only what the origin allowed explicitly (or a soft purge asks for).
+  const strict = directive(cc, 's-maxage') !== undefined && !object.softPurged;
+  const graceS = typeof swr === 'number' ? swr : strict ? 0 : windows.grace / 1000;
+  const keepS = typeof sie === 'number' ? sie : strict ? 0 : windows.keep / 1000;
   return { state: -ttl < graceS ? 'grace' : 'stale', ttl, staleIfError: -ttl < Math.max(keepS, graceS) };
 }
 
