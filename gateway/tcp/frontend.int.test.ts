@@ -5,6 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { startTcpGateway, tcpInput } from './test-gateway.js';
+import { eventually } from '../../sdk/testing/eventually.js';
 import type { Gateway as TcpGateway } from '../gateway.js';
 import type { TcpTestInput as TcpGatewayInput } from './test-gateway.js';
 import { decodeProxyV2 } from './proxy-protocol.js';
@@ -109,11 +110,13 @@ describe('tcp frontend', () => {
     let echoed = 0;
     client.on('data', (d) => (echoed += d.length));
     client.write(big);
-    while (echoed < big.length + 2) await new Promise((r) => setTimeout(r, 20));
+    await eventually('the megabyte echoed back', async () => (echoed >= big.length + 2 ? true : undefined));
     client.end();
     await closed(client);
-    await new Promise((r) => setTimeout(r, 50));
-    const server = gateway.stats().backends[0].servers[0];
+    const server = await eventually('the session recorded', async () => {
+      const s = gateway.stats().backends[0].servers[0];
+      return s.inFlight === 0 && s.timers.total ? s : undefined;
+    });
     assert.equal(server.requests, 1);
     assert.ok(server.timers.connect!.p50 > 0 && server.timers.total!.p99 >= server.timers.connect!.p50, 'connect and session times recorded');
     assert.equal(server.bytesIn, 5 + big.length);
@@ -229,8 +232,10 @@ describe('tcp frontend', () => {
       c.end();
       return closed(c);
     }));
-    await new Promise((r) => setTimeout(r, 100));
-    const stats = gateway.stats();
+    const stats = await eventually('every session closed on both sides', async () => {
+      const now = gateway.stats();
+      return now.frontends[0].connections === 0 && list[0].sockets.size + list[1].sockets.size === 0 ? now : undefined;
+    });
     assert.deepEqual(stats.backends[0].servers.map((s) => s.inFlight), [0, 0]);
     assert.equal(stats.backends[0].queued, 0);
     assert.equal(stats.frontends[0].connections, 0);
@@ -275,8 +280,7 @@ describe('tcp frontend', () => {
     assert.equal(await ask(first, '1'), 'a:1');
     const second = await dial(gateway);
     const secondReply = ask(second, '2');
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal(gateway.stats().backends[0].queued, 1);
+    await eventually('the second connection queued', async () => (gateway.stats().backends[0].queued === 1 ? true : undefined));
     const third = await dial(gateway);
     await closed(third); // queue full: closed at once
     assert.equal(gateway.stats().backends[0].queueFull, 1);
@@ -308,8 +312,7 @@ describe('tcp frontend', () => {
     const open = await dial(gateway);
     assert.equal(await ask(open, '1'), 'a:1');
     const queued = await dial(gateway);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(gateway.stats().backends[0].queued, 1);
+    await eventually('the second connection queued', async () => (gateway.stats().backends[0].queued === 1 ? true : undefined));
     const started = Date.now();
     await gateway.stop();
     await Promise.all([closed(open), closed(queued)]);
@@ -359,8 +362,7 @@ describe('tcp frontend', () => {
     const client = await dial(gateway);
     assert.equal(await ask(client, 'x'), 'a:x');
     await closed(client);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(a.sockets.size, 0, 'server side closed too');
+    await eventually('server side closed too', async () => (a.sockets.size === 0 ? true : undefined));
   });
 
   test('PROXY protocol v2 tells the server the client address', async () => {
@@ -371,8 +373,10 @@ describe('tcp frontend', () => {
     });
     const client = await dial(gateway);
     client.write('payload');
-    await new Promise((r) => setTimeout(r, 150));
-    const data = Buffer.concat(a.received);
+    const data = await eventually('the header and the payload at the server', async () => {
+      const got = Buffer.concat(a.received);
+      return got.includes('payload') ? got : undefined;
+    });
     const header = decodeProxyV2(data);
     assert.ok(header, 'a v2 header first');
     assert.equal(header.sourceAddress, '127.0.0.1');

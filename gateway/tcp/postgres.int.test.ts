@@ -114,7 +114,13 @@ describe('DB ports over a real primary + replica', () => {
       }],
     }, { log: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }) });
     try {
-      await new Promise((r) => setTimeout(r, 700));
+      // Three checks seen (the first logs; the next two must not).
+      const seen = new Set<string>();
+      await until('three checks ran', () => {
+        const last = bad.stats().backends[0].servers[0].check.lastCheck;
+        if (last) seen.add(last);
+        return seen.size >= 3;
+      });
       const server = bad.stats().backends[0].servers[0];
       assert.equal(server.state, 'DOWN');
       const loginLines = lines.filter((l) => l.includes('cannot log in'));
@@ -162,7 +168,7 @@ describe('DB ports over a real primary + replica', () => {
       assert.equal(status().state, 'UP');
       await once(replica, 'SELECT pg_wal_replay_pause()');
       try {
-        await new Promise((r) => setTimeout(r, 1200));
+        // WAL waits unreplayed from here: its lag grows past 1 s (polled below), however recent the last replay.
         await once(stack.postgres.primary.port, "INSERT INTO items (body) VALUES ('late')");
         await until('replica DOWN for replay delay', () => status().state === 'DOWN' && /replica lag [\d.]+s > 1s/.test(status().check.detail));
         assert.ok(status().lagSeconds! > 1);
