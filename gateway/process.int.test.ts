@@ -101,7 +101,10 @@ describe('tiered gateway process', () => {
         assert.ok(Date.now() - start < 15_000, 'b marked down');
         await sleep(100);
       }
-      await sleep(200); // the broadcast reaches the workers
+      // A barrier, not a wait: the primary sent the health change to every worker before this
+      // stats request, and each worker's IPC channel is in order, so once every worker has answered
+      // it, every worker has applied the change.
+      await stats();
       const hitsBefore = b.hits;
       for (let i = 0; i < 20; i++) assert.equal((await httpRequest(gw.ports.http, { path: '/w' })).status, 200);
       assert.equal(b.hits, hitsBefore, 'no worker sent a request to the server marked down');

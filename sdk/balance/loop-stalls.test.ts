@@ -4,7 +4,7 @@ import { LoopStalls } from './loop-stalls.js';
 import { ServerPool } from './server-pool.js';
 
 test('loop stalls: lateness over the threshold is a stall; within() is its overlap with a request', () => {
-  let now = 1000;
+  const now = 1000;
   const stalls = new LoopStalls({ interval: 5, threshold: 4, clock: () => now });
   stalls.tick(1005); // on time
   stalls.tick(1012); // 2 ms late: jitter, not a stall
