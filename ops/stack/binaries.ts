@@ -15,6 +15,7 @@ export const DEBIAN_PACKAGE: Record<string, string> = {
   pg_basebackup: 'postgresql',
   haproxy: 'haproxy',
   varnishd: 'varnish',
+  nginx: 'nginx',
   wrk: 'wrk',
   pgbench: 'postgresql-contrib',
 };

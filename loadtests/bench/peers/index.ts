@@ -2,4 +2,5 @@
 export { haproxyPeer, haproxyConfig, type HaproxyOptions } from './haproxy.js';
 export { httpProxyPeer } from './http-proxy.js';
 export { directPeer } from './direct.js';
+export { nginxPeer, nginxConfig, type NginxOptions } from './nginx.js';
 export { varnishPeer, varnishVcl, type VarnishOptions } from './varnish.js';

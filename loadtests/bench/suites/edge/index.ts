@@ -1,7 +1,7 @@
 // `tiered bench edge`: cache hits of one object through the CDN edge, side by side, with an
 // origin that does 5 ms of work per request.
 //   hits:    closed model → req/s of cache hits and CPU per 10k, Tiered's edge vs Varnish
-//            (default config: it caches the origin's max-age) vs the origin direct
+//            (default config: it caches the origin's max-age) vs nginx proxy_cache vs the origin direct
 //   latency: open model at --rate → p50/p99/p99.9 of hits
 // Every peer is warmed (one request) before it is measured, so the rounds measure hits.
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { freePort } from '../../../../ops/stack/net.js';
 import { closedModel, openModel, type HttpTarget } from '../../loadgen/measure.js';
-import { directPeer, varnishPeer } from '../../peers/index.js';
+import { directPeer, nginxPeer, varnishPeer } from '../../peers/index.js';
 import { startNodeScript, startTiered, waitUntilListening, type OwnedProcess } from '../../process.js';
 import { defineScenario, defineSuite, type Peer } from '../../suite.js';
 
@@ -62,7 +62,7 @@ function warmed(peer: Peer<HttpTarget>): Peer<HttpTarget> {
 
 export default defineSuite<EdgeBench>({
   name: 'edge',
-  title: `CDN edge: cache hits through Tiered vs Varnish vs the origin direct (origin: ${ORIGIN_DELAY_MS} ms per request)`,
+  title: `CDN edge: cache hits through Tiered vs Varnish vs nginx proxy_cache vs the origin direct (origin: ${ORIGIN_DELAY_MS} ms per request)`,
   async setup(ctx) {
     const port = await freePort();
     const proc = startNodeScript('edge-origin', ORIGIN, [String(port), String(ORIGIN_DELAY_MS)], { logDir: ctx.tmpDir });
@@ -76,6 +76,7 @@ export default defineSuite<EdgeBench>({
     const peers = () => [
       warmed(directPeer(`http://${bench.origin}/page`, 'origin direct', `the origin itself (${ORIGIN_DELAY_MS} ms per request)`)),
       warmed(varnishPeer({ servers: [bench.origin] })),
+      warmed(nginxPeer({ servers: [bench.origin] })),
       warmed(tieredEdgePeer(bench.origin)),
     ];
     return [
