@@ -1,6 +1,8 @@
 // The edge suite's origin: every request costs 5 ms (a timer: the work an app does per page,
 // without taking a core from the proxies under test) and answers a 2 KB page cacheable for an
-// hour with a surrogate key, so a cache in front of it serves hits.
+// hour with a surrogate key, so a cache in front of it serves hits. Paths under /herd are
+// cacheable for 1 s only (the thundering-herd scenario waits for them to expire).
+// GET /__bench/count answers the requests served so far (not counted itself).
 //   node --import tsx edge-origin.ts <port> [delayMs]
 import { createServer } from 'node:http';
 
@@ -21,7 +23,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   }
   served++;
   setTimeout(() => {
-    res.writeHead(200, { 'content-type': 'text/html', 'content-length': body.length, 'cache-control': 'public, max-age=3600', 'surrogate-key': 'page', etag: '"p1"' });
+    res.writeHead(200, { 'content-type': 'text/html', 'content-length': body.length, 'cache-control': req.url?.startsWith('/herd') ? 'public, max-age=1' : 'public, max-age=3600', 'surrogate-key': 'page', etag: '"p1"' });
     res.end(body);
   }, delayMs);
 });

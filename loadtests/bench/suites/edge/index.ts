@@ -3,6 +3,8 @@
 //   hits:    closed model → req/s of cache hits and CPU per 10k, Tiered's edge vs Varnish
 //            (default config: it caches the origin's max-age) vs nginx proxy_cache vs the origin direct
 //   latency: open model at --rate → p50/p99/p99.9 of hits
+//   herd:    1,000 concurrent clients ask for one object right after it expires → origin
+//            requests per expiry (worst and median), Tiered vs Varnish vs nginx (herd.ts)
 // Every peer is warmed (one request) before it is measured, so the rounds measure hits.
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
@@ -13,9 +15,11 @@ import { closedModel, openModel, type HttpTarget } from '../../loadgen/measure.j
 import { directPeer, nginxPeer, varnishPeer } from '../../peers/index.js';
 import { startNodeScript, startTiered, waitUntilListening, type OwnedProcess } from '../../process.js';
 import { defineScenario, defineSuite, type Peer } from '../../suite.js';
+import { herdMeasure } from './herd.js';
 
 const ORIGIN = fileURLToPath(new URL('../../servers/edge-origin.ts', import.meta.url));
 const ORIGIN_DELAY_MS = 5;
+const HERD_CLIENTS = 1000;
 
 interface EdgeBench {
   origin: string;
@@ -101,6 +105,25 @@ export default defineSuite<EdgeBench>({
         baseline: 'varnish',
         compare: ['p50', 'p99', 'p999'],
         measure: openModel(),
+      }),
+      defineScenario<HttpTarget>({
+        name: 'herd',
+        title: `thundering herd: ${HERD_CLIENTS} concurrent clients on one object right after it expires (max-age 1 s), origin requests per expiry`,
+        unit: 'req',
+        model: 'custom',
+        peers: [varnishPeer({ servers: [bench.origin] }), nginxPeer({ servers: [bench.origin] }), tieredEdgePeer(bench.origin)],
+        subject: 'tiered',
+        baseline: 'varnish',
+        compare: ['p99', 'origin'],
+        extraColumns: [
+          { key: 'origin', label: 'origin req/expiry (worst)', digits: 0, aggregate: 'max' },
+          { key: 'originMedian', label: 'origin req/expiry (median)', digits: 0 },
+        ],
+        measure: herdMeasure({
+          clients: HERD_CLIENTS,
+          expiries: ctx.quick ? 1 : 5,
+          originCount: async () => ((await (await request(`http://${bench.origin}/__bench/count`)).body.json()) as { served: number }).served,
+        }),
       }),
     ];
   },
