@@ -5,6 +5,8 @@
 //   latency: open model at --rate → p50/p99/p99.9 of hits
 //   herd:    1,000 concurrent clients ask for one object right after it expires → origin
 //            requests per expiry (worst and median), Tiered vs Varnish vs nginx (herd.ts)
+//   purge:   purge on 1 of 3 gateway instances sharing a Redis purge bus → latency until the
+//            last instance misses, p99 over 200 purges (purge.ts)
 // Every peer is warmed (one request) before it is measured, so the rounds measure hits.
 import { fileURLToPath } from 'node:url';
 import { writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { directPeer, nginxPeer, varnishPeer } from '../../peers/index.js';
 import { startNodeScript, startTiered, waitUntilListening, type OwnedProcess } from '../../process.js';
 import { defineScenario, defineSuite, type Peer } from '../../suite.js';
 import { herdMeasure } from './herd.js';
+import { purgeMeasure, tieredPurgePeer } from './purge.js';
 
 const ORIGIN = fileURLToPath(new URL('../../servers/edge-origin.ts', import.meta.url));
 const ORIGIN_DELAY_MS = 5;
@@ -124,6 +127,16 @@ export default defineSuite<EdgeBench>({
           expiries: ctx.quick ? 1 : 5,
           originCount: async () => ((await (await request(`http://${bench.origin}/__bench/count`)).body.json()) as { served: number }).served,
         }),
+      }),
+      defineScenario({
+        name: 'purge',
+        title: `purge by surrogate key on 1 of 3 gateway instances sharing a Redis purge bus: time until the last instance misses, ${ctx.quick ? 20 : 200} purges`,
+        unit: 'purge',
+        model: 'custom',
+        peers: [tieredPurgePeer(bench.origin, 3)],
+        compare: ['p50', 'p99'],
+        rounds: 1,
+        measure: purgeMeasure(ctx.quick ? 20 : 200),
       }),
     ];
   },
