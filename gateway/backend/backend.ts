@@ -11,7 +11,6 @@
 import { ServerPool, type Outcome, type PoolEvent } from '../../sdk/balance/server-pool.js';
 import type { AdminState } from '../../sdk/balance/eligible.js';
 import type { PickRequest } from '../../sdk/balance/candidate.js';
-import type { Rng } from '../../sdk/random.js';
 import { RetryBudget } from '../../sdk/retry-budget.js';
 import { processStalls } from '../../sdk/balance/loop-stalls.js';
 import type { BackendConfig } from '../config.js';
@@ -51,7 +50,7 @@ export class BackendRuntime {
   readonly guardsPrimary: boolean;
   private readonly queue: WaitQueue<Slot>;
 
-  constructor(readonly config: BackendConfig, readonly mode: BackendMode, rng?: Rng) {
+  constructor(readonly config: BackendConfig, readonly mode: BackendMode) {
     this.name = config.name;
     const tcp = mode === 'tcp';
     // TCP (the DB ports): no panic mode and no passive ejection: a DB port must never send reads
@@ -62,7 +61,6 @@ export class BackendRuntime {
       config.servers.map((s) => ({ id: s.name, weight: s.weight, maxconn: s.maxconn ?? 0, backup: s.backup })),
       {
         balance: config.balance ?? (tcp ? 'leastconn' : 'p2c-ewma'),
-        rng,
         picker: tcp ? { hash: { balanceFactor: 0 } } : config.hash ? { hash: { balanceFactor: config.hash.boundedLoad } } : undefined,
         panicThreshold: !tcp && config.panicThreshold > 0 ? config.panicThreshold / 100 : false,
         slowstart: config.slowstart,

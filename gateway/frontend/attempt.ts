@@ -10,7 +10,7 @@ import type { FailureKind, UpstreamCall, UpstreamSink } from '../upstream/engine
 import { turnBatch, type Deferred } from '../upstream/turn-batch.js';
 import type { Exchange } from './exchange.js';
 import type { FrontResponse } from './front.js';
-import { isHopByHop, withoutConnectionOptions } from './headers.js';
+import { responseHeaders } from './headers.js';
 
 /** 103 Early Hints: the server's Link headers, passed on to the client. */
 function earlyHints(res: FrontResponse, raw: readonly string[]): void {
@@ -72,20 +72,9 @@ export class Attempt implements UpstreamSink, Deferred {
       if (status === 103 && !exchange.res.headersSent) earlyHints(exchange.res, raw);
       return true;
     }
-    const headers: string[] = [];
-    let connection: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i];
-      const value = raw[i + 1];
-      if (name.length === 14) {
-        if (name.toLowerCase() === 'content-length') this.length = Number(value);
-      } else if (isHopByHop(name)) {
-        if (name.length === 10 && name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
-        continue;
-      }
-      headers.push(name, value);
-    }
-    this.relay = exchange.onResponse(this, status, statusText || undefined, withoutConnectionOptions(headers, connection));
+    const { headers, contentLength } = responseHeaders(raw);
+    this.length = contentLength;
+    this.relay = exchange.onResponse(this, status, statusText || undefined, headers);
     if (!this.relay) this.release();
     return this.relay;
   }

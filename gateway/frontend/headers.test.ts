@@ -78,9 +78,11 @@ test('headerObject joins repeated headers as node:http does (Cookie with "; ")',
   assert.deepEqual(headerObject(['Cookie', 'a=1', 'cookie', 'b=2', 'Accept', 'x', 'ACCEPT', 'y']), { cookie: 'a=1; b=2', accept: 'x, y' });
 });
 
-test('responseHeaders drops hop-by-hop response headers', () => {
-  const out = responseHeaders(['Content-Type', 'text/plain', 'Connection', 'x-z', 'X-Z', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'], 'x-z');
-  assert.deepEqual(out, ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']);
+test('responseHeaders drops hop-by-hop response headers and those Connection names; reads Content-Length', () => {
+  const out = responseHeaders(['Content-Type', 'text/plain', 'Connection', 'x-z', 'X-Z', '1', 'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Length', '12']);
+  assert.deepEqual(out.headers, ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Content-Length', '12']);
+  assert.equal(out.contentLength, 12);
+  assert.equal(responseHeaders(['Content-Type', 'text/plain']).contentLength, -1);
 });
 
 test('trusted proxies: addresses and CIDRs, v4 and v6', () => {

@@ -50,12 +50,25 @@ export function withoutConnectionOptions(list: string[], connection: string | un
 
 /**
  * Response headers for the client from a server's [name, value, …] list: hop-by-hop ones and
- * those the Connection header names removed (Node frames the response itself).
+ * those its Connection header names removed (Node frames the response itself), and its declared
+ * Content-Length (-1: none). One pass: it runs for every proxied response.
  */
-export function responseHeaders(raw: readonly string[], connection: string | undefined): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (!isHopByHop(raw[i])) out.push(raw[i], raw[i + 1]);
-  return withoutConnectionOptions(out, connection);
+export function responseHeaders(raw: readonly string[]): { headers: string[]; contentLength: number } {
+  const headers: string[] = [];
+  let connection: string | undefined;
+  let contentLength = -1;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    const value = raw[i + 1];
+    if (name.length === 14) {
+      if (name.toLowerCase() === 'content-length') contentLength = Number(value);
+    } else if (isHopByHop(name)) {
+      if (name.length === 10 && name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+      continue;
+    }
+    headers.push(name, value);
+  }
+  return { headers: withoutConnectionOptions(headers, connection), contentLength };
 }
 
 /**

@@ -67,11 +67,14 @@ export class LoopStalls implements StallSource {
   }
 
   within(from: number, to: number): number {
+    // Newest first (stalls are recorded in time order): stop at the first that ended before `from`.
+    // Per request, this usually reads one entry.
     let total = 0;
-    for (let i = 0; i < RING; i++) {
+    for (let n = 0, i = (this.next + RING - 1) % RING; n < RING; n++, i = (i + RING - 1) % RING) {
       const end = this.ends[i];
-      if (end <= from || end - this.lengths[i] >= to) continue;
-      total += Math.min(end, to) - Math.max(end - this.lengths[i], from);
+      if (end <= from) break;
+      const start = end - this.lengths[i];
+      if (start < to) total += Math.min(end, to) - Math.max(start, from);
     }
     return total;
   }
