@@ -145,12 +145,14 @@ test('tiered gateway --workers 2 from the package: the cluster workers start fro
 
 test('tiered up from the package: its children (the gateway) start from the installed bin; SIGINT stops everything', async () => {
   const server = await backend();
-  const [redisPort, memcachedPort, webPort, adminPort] = await freePorts(4);
+  // The stack's own ports are 0 (chosen by tiered up as it starts them): picked here, seconds
+  // before use, another test could take one first (seen in CI).
+  const [webPort, adminPort] = await freePorts(2);
   writeFileSync(join(app.dir, 'up.yaml'), [
     'stack:',
     `  dir: ${join(app.dir, '.tiered-stack')}`,
-    `  redis: { port: ${redisPort} }`,
-    `  memcached: { count: 1, port: ${memcachedPort} }`,
+    '  redis: { port: 0 }',
+    '  memcached: { count: 1, port: 0 }',
     '  postgres: { enabled: false }',
     'gateway:',
     '  accessLog: false',

@@ -67,9 +67,13 @@ async function choosePorts(options: StackOptions): Promise<Map<string, number>> 
   const pg = typeof options.postgres === 'object' ? options.postgres : {};
   const redis = typeof options.redis === 'object' ? options.redis : {};
   ports.set('redis', redis.port ?? DEFAULTS.redis);
-  for (let i = 0; i < count; i++) ports.set(`memcached:${i}`, (mc.port ?? DEFAULTS.memcached) + i);
+  for (let i = 0; i < count; i++) ports.set(`memcached:${i}`, mc.port === 0 ? 0 : (mc.port ?? DEFAULTS.memcached) + i);
   ports.set('primary', pg.port ?? DEFAULTS.postgres);
   ports.set('replica', pg.replicaPort ?? DEFAULTS.replica);
+  // Port 0 means a free port, chosen here, just before the servers start (as `listen: :0` does).
+  const unset = names.filter((name) => ports.get(name) === 0);
+  const free = unset.length > 0 ? await freePorts(unset.length) : [];
+  unset.forEach((name, i) => ports.set(name, free[i]));
   return ports;
 }
 
